@@ -1,0 +1,171 @@
+"""Record shapes of every topic, as pydantic v2 models; the only place they are defined.
+
+Every published record carries ``schema_version``. ``export_json_schemas`` writes the JSON Schema of each
+published record next to this file so that consumers in any language can validate what they read.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+SCHEMA_VERSION = 1
+SCHEMA_DIR = Path(__file__).parent
+
+Field_ = Literal["title", "subtitle", "description", "body"]
+DuplicateKind = Literal["exact", "near"]
+Stage = Literal["clean", "dedup", "entities"]
+DeadLetterReason = Literal[
+    "invalid_json",
+    "invalid_schema",
+    "missing_content",
+    "too_large",
+    "not_utf8",
+    "empty_after_cleaning",
+    "internal_error",
+]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump())
+
+
+class RawArticle(BaseModel):
+    """Input on ``news.raw``: JSON in this shape, or plain UTF-8 text (then treated as ``text``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str | None = None
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    html: str | None = None
+    text: str | None = None
+    published_at: str | None = Field(None, description="Any common date format; parsed while cleaning.")
+    fetched_at: str | None = None
+    language: str | None = None
+    authors: list[str] | None = None
+    metadata: dict[str, Any] | None = Field(None, description="Passed through untouched.")
+
+
+class ArticleContent(Record):
+    """What cleaning knows about one article; shared by the cleaned and the enriched record."""
+
+    id: str = Field(description="Input id, else hash of the canonical URL, else of the normalized body.")
+    url: str | None = None
+    canonical_url: str | None = None
+    source: str | None = Field(None, description="Publisher domain.")
+    title: str | None = None
+    subtitle: str | None = Field(None, description="The dek under the headline.")
+    description: str | None = Field(None, description="Lede or summary line, when the page has one.")
+    body: str = Field(description="Clean text; paragraphs separated by one blank line.")
+    published_at: datetime | None = Field(None, description="ISO 8601 with offset.")
+    language: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    word_count: int
+    content_hash: str = Field(description="Hash of the normalized words of the body.")
+    metadata: dict[str, Any] | None = None
+
+
+class CleanedArticle(ArticleContent):
+    """Internal record on ``news.cleaned`` and ``news.unique``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    seen_at: datetime = Field(description="Event time: published, else fetched, else received.")
+    cluster_id: str | None = Field(None, description="Set by dedup: id of the first-seen copy.")
+
+
+class Mention(Record):
+    field: Field_
+    start: int = Field(ge=0, description="Character offset into the field's text.")
+    end: int = Field(ge=0)
+
+
+class Entity(Record):
+    text: str = Field(description="Most complete surface form in the document.")
+    label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
+    canonical: str = Field(description="Key that all aliases of this entity share.")
+    count: int = Field(ge=1)
+    mentions: list[Mention]
+
+
+class PipelineInfo(Record):
+    version: str
+    ner_model: str
+
+
+class EnrichedArticle(ArticleContent):
+    """Output on ``news.enriched``: one per story, keyed by ``id``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    cluster_id: str = Field(description="Id of the first-seen copy of the story (its own id here).")
+    entities: list[Entity]
+    processed_at: datetime
+    pipeline: PipelineInfo
+
+
+class DuplicateVerdict(Record):
+    """Output on ``news.duplicates``: a later copy of a story already published, keyed by ``id``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: str
+    duplicate_of: str
+    kind: DuplicateKind
+    similarity: float = Field(ge=0, le=1)
+    url: str | None = None
+    seen_at: datetime
+
+
+class DeadLetter(Record):
+    """Output on ``news.deadletter``: input a stage could not turn into a record, with its exact bytes."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    stage: Stage
+    reason: DeadLetterReason
+    detail: str
+    original: bytes = Field(description="The message value exactly as received, base64 in JSON.")
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = Field(None, description="The message key as received, base64 in JSON.")
+    received_at: datetime
+
+    model_config = ConfigDict(val_json_bytes="base64")
+
+    @field_serializer("original")
+    def _original_b64(self, value: bytes) -> str:
+        return base64.b64encode(value).decode("ascii")
+
+    @field_serializer("key")
+    def _key_b64(self, value: bytes | None) -> str | None:
+        return None if value is None else base64.b64encode(value).decode("ascii")
+
+
+PUBLISHED: dict[str, type[Record]] = {
+    "enriched_article": EnrichedArticle,
+    "duplicate_verdict": DuplicateVerdict,
+    "dead_letter": DeadLetter,
+}
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="serialization")
+
+
+def export_json_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Write ``<name>.schema.json`` for every published record; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in PUBLISHED.items():
+        path = directory / f"{name}.schema.json"
+        path.write_bytes(orjson.dumps(json_schema(model), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+        written.append(path)
+    return written

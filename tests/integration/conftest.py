@@ -1,0 +1,171 @@
+"""A real Kafka broker for the test session, and a worker process per test on its own topics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from tests.conftest import ROOT
+from worker.kafka import bootstrap_servers, producer
+
+BROKER_PORT = int(os.environ.get("NEWS_INGEST_TEST_KAFKA_PORT", "19092"))
+KAFKA_SH = ROOT / "dev" / "kafka.sh"
+CLI = [sys.executable, "-m", "worker"]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[str]:
+    """``kafka://127.0.0.1:PORT``: a broker already listening there, else one started by dev/kafka.sh."""
+    started = False
+    env = {**os.environ, "KAFKA_PORT": str(BROKER_PORT), "KAFKA_CONTROLLER_PORT": str(BROKER_PORT + 1)}
+    if not _port_open(BROKER_PORT):
+        subprocess.run(["bash", str(KAFKA_SH), "start"], env=env, check=True)
+        started = True
+    yield f"kafka://127.0.0.1:{BROKER_PORT}"
+    if started:
+        subprocess.run(["bash", str(KAFKA_SH), "stop"], env=env, check=False)
+
+
+@dataclass
+class Pipeline:
+    """One isolated deployment: its own app id, topic names, data dir and worker processes."""
+
+    broker: str
+    env: dict[str, str]
+    workdir: Path
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def topic(self, name: str) -> str:
+        return self.env[f"NEWS_INGEST_TOPIC_{name.upper()}"]
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*CLI, *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+
+    def start_worker(self, ready_timeout: float = 90) -> subprocess.Popen:
+        index = len(self.workers)
+        log = (self.workdir / f"worker-{index}.log").open("wb")
+        env = {**self.env, "NEWS_INGEST_WEB_PORT": str(_free_port())}
+        env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{index}")
+        proc = subprocess.Popen(
+            [*CLI, "worker", "-l", "info"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.workers.append(proc)
+        self.wait_for_log(index, "Ready", ready_timeout)
+        return proc
+
+    def log_text(self, index: int) -> str:
+        return (self.workdir / f"worker-{index}.log").read_text(errors="replace")
+
+    def wait_for_log(self, index: int, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text(index):
+                return
+            if self.workers[index].poll() is not None:
+                break
+            time.sleep(0.3)
+        raise AssertionError(f"worker {index} did not log {text!r}:\n{self.log_text(index)[-4000:]}")
+
+    def send(self, messages: list[tuple[bytes | None, bytes]]) -> list[int]:
+        """Send (key, value) pairs to the raw topic; returns the partition each landed on."""
+
+        async def run() -> list[int]:
+            kafka = producer(self.broker)
+            await kafka.start()
+            try:
+                futures = [await kafka.send(self.topic("raw"), value, key=key) for key, value in messages]
+                return [(await f).partition for f in futures]
+            finally:
+                await kafka.stop()
+
+        return asyncio.run(run())
+
+    def read(self, name: str, expected: int, timeout: float = 120, settle: float = 3) -> list[bytes]:
+        """Values of an output topic: waits for ``expected`` records, then ``settle`` s more to catch extras."""
+
+        async def run() -> list[bytes]:
+            consumer = AIOKafkaConsumer(
+                self.topic(name),
+                bootstrap_servers=bootstrap_servers(self.broker),
+                auto_offset_reset="earliest",
+                enable_auto_commit=False,
+                group_id=None,
+            )
+            await consumer.start()
+            try:
+                values: list[bytes] = []
+                deadline, settled_at = time.monotonic() + timeout, None
+                while time.monotonic() < deadline:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        values.extend(r.value for r in records)
+                    if len(values) >= expected:
+                        settled_at = settled_at or time.monotonic() + settle
+                        if time.monotonic() >= settled_at:
+                            break
+                return values
+            finally:
+                await consumer.stop()
+
+        return asyncio.run(run())
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def pipeline(kafka_broker: str, tmp_path: Path) -> Iterator[Pipeline]:
+    run = uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        "NEWS_INGEST_BROKER": kafka_broker,
+        "NEWS_INGEST_APP_ID": f"news-ingest-test-{run}",
+        "NEWS_INGEST_STORE": "rocksdb://",
+        "NEWS_INGEST_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("raw", "cleaned", "unique", "enriched", "duplicates", "deadletter"):
+        env[f"NEWS_INGEST_TOPIC_{name.upper()}"] = f"test-{run}.{name}"
+    deployment = Pipeline(kafka_broker, env, tmp_path)
+    deployment.cli("topics", "create")
+    yield deployment
+    deployment.stop()

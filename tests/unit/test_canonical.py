@@ -1,0 +1,79 @@
+import pytest
+
+from worker.entities.canonical import Span, canonicalize, country_code, starts_sentence, trim
+
+pytestmark = pytest.mark.unit
+
+
+def spans(text: str, found: list[tuple[str, str]]) -> list[Span]:
+    """Spans for each (surface, label), found left to right in ``text``."""
+    result, cursor = [], 0
+    for surface, label in found:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        result.append(Span("body", start, start + len(surface), surface, label, starts_sentence(text[:start])))
+    return result
+
+
+def by_text(entities):
+    return {e.text: e for e in entities}
+
+
+def test_country_aliases_merge_with_iso_code_name():
+    text = "The US and the United States and America and U.S. troops."
+    found = [("US", "GPE"), ("the United States", "GPE"), ("America", "GPE"), ("U.S.", "GPE")]
+    (entity,) = canonicalize(spans(text, found))
+    assert (entity.text, entity.canonical, entity.label, entity.count) == (
+        "United States",
+        "United States",
+        "GPE",
+        4,
+    )
+    assert [text[m.start : m.end] for m in entity.mentions] == ["US", "United States", "America", "U.S."]
+
+
+def test_acronym_merges_with_its_expansion_in_the_document():
+    text = "The European Union said. EU leaders met."
+    entities = canonicalize(spans(text, [("The European Union", "ORG"), ("EU", "ORG")]))
+    assert [(e.text, e.count) for e in entities] == [("European Union", 2)]
+
+
+def test_partial_person_names_resolve_to_the_full_name_and_titles_are_stripped():
+    text = "Ursula von der Leyen spoke. President von der Leyen said. Ursula agreed."
+    found = [("Ursula von der Leyen", "PERSON"), ("President von der Leyen", "PERSON"), ("Ursula", "PERSON")]
+    (entity,) = canonicalize(spans(text, found))
+    assert (entity.text, entity.count) == ("Ursula von der Leyen", 3)
+    assert [text[m.start : m.end] for m in entity.mentions] == [
+        "Ursula von der Leyen",
+        "von der Leyen",
+        "Ursula",
+    ]
+
+
+def test_paris_the_city_is_not_paris_hilton():
+    text = "Paris Hilton visited Paris."
+    entities = by_text(canonicalize(spans(text, [("Paris Hilton", "PERSON"), ("Paris", "GPE")])))
+    assert set(entities) == {"Paris Hilton", "Paris"}
+
+
+@pytest.mark.parametrize("text", ["A summit in The Hague.", "The Hague hosts it."])
+def test_the_hague_keeps_its_article(text):
+    assert [e.text for e in canonicalize(spans(text, [("The Hague", "GPE")]))] == ["The Hague"]
+
+
+def test_possessive_and_numbers_dropped():
+    text = "Canada's plan cost 5 billion."
+    entities = canonicalize(spans(text, [("Canada's", "GPE"), ("5 billion", "MONEY")]))
+    assert [(e.text, text[e.mentions[0].start : e.mentions[0].end]) for e in entities] == [("Canada", "Canada")]
+
+
+def test_trim_keeps_offsets_exact():
+    span = trim(Span("body", 10, 27, "the United States", "GPE"))
+    assert (span.start, span.end, span.text) == (14, 27, "United States")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("U.S.", "US"), ("Britain", "GB"), ("Canada", "CA"), ("EU", None), ("me", None)]
+)
+def test_country_codes(text, code):
+    assert country_code(text) == code

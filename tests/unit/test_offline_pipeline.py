@@ -1,0 +1,55 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
+from tests.conftest import SAMPLES
+from tests.sample_expectations import assert_sample_record
+from worker.pipeline import Message, OfflinePipeline
+from worker.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+HTML = (SAMPLES / "harbor-bridge.html").read_bytes()
+
+
+def assert_harbor_page(page: EnrichedArticle) -> None:
+    assert page.title == "Harbor Bridge Reopens After Eight Months of Repairs"
+    assert page.canonical_url == "https://news.example.org/rotterdam/harbor-bridge-reopens"
+    assert page.source == "news.example.org"
+    assert page.published_at.isoformat() == "2024-05-02T09:30:00+02:00"
+    assert page.authors == ["Sanne de Vries"]
+    paragraphs = page.body.split("\n\n")
+    assert paragraphs[0].startswith("The Willemsbrug in Rotterdam reopened")
+    assert paragraphs[-1].startswith("The Port of Rotterdam Authority said")
+    for boilerplate in ("Subscribe", "Most read", "Log in", "rights reserved", "By Sanne"):
+        assert boilerplate not in page.body
+    assert {"Rotterdam", "Ahmed Aboutaleb"} <= {e.text for e in page.entities}
+
+
+def message(value: bytes, key: bytes | None = None, offset: int = 0) -> Message:
+    return Message(value, key, "input", 0, offset, datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_sample_twice_html_and_bad_inputs(sample_bytes, extractor):
+    messages = [
+        message(sample_bytes, b"copy-1", 0),
+        message((SAMPLES / "scraped-article-canada-eu-rescrape.txt").read_bytes(), b"copy-2", 1),
+        message(HTML, b"harbor-bridge.html", 2),
+        message(b'{"text": ', None, 3),
+        message(b"\xff\xfe", None, 4),
+    ]
+    results = list(OfflinePipeline(Settings(), extractor).run(messages))
+    enriched = [r for kind, r in results if kind == "enriched"]
+    duplicates = [r for kind, r in results if kind == "duplicates"]
+    dead = [r for kind, r in results if kind == "deadletter"]
+    sample, page = enriched
+    assert_sample_record(sample)
+    assert_harbor_page(page)
+    assert [(d.id != sample.id, d.duplicate_of) for d in duplicates if isinstance(d, DuplicateVerdict)] == [
+        (True, sample.id)
+    ]
+    assert [(d.reason, d.original, d.offset) for d in dead if isinstance(d, DeadLetter)] == [
+        ("invalid_json", b'{"text": ', 3),
+        ("not_utf8", b"\xff\xfe", 4),
+    ]

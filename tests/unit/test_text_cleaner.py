@@ -1,0 +1,59 @@
+import pytest
+
+from tests.sample_expectations import DESCRIPTION_START, PARAGRAPH_STARTS, PUBLISHED_AT, SUBTITLE, TITLE
+from worker.clean.normalize import repair_text
+from worker.clean.text import clean_text, split_blocks
+
+pytestmark = pytest.mark.unit
+
+
+def test_sample_header_and_unique_paragraphs(sample_bytes):
+    parts = clean_text(repair_text(sample_bytes.decode()))
+    assert parts.title == TITLE
+    assert parts.subtitle == SUBTITLE
+    assert parts.description.startswith(DESCRIPTION_START)
+    assert parts.published_at.isoformat() == PUBLISHED_AT
+    assert [p[: len(s)] for p, s in zip(parts.paragraphs, PARAGRAPH_STARTS, strict=False)] == list(PARAGRAPH_STARTS)
+    assert len(parts.paragraphs) == 5
+
+
+def test_repeats_differing_in_quotes_and_spacing_are_kept_once():
+    text = 'Headline Here\n\nHe said “yes”  today. Then left.\n\nHe said "yes" today. Then left.\n\nEnd. Bye.'
+    assert clean_text(repair_text(text)).paragraphs == ["He said “yes” today. Then left.", "End. Bye."]
+
+
+def test_byline_and_boilerplate_removed_authors_kept():
+    text = "Storm Hits Coast\nBy Jane Doe and John Roe\nA storm hit. It was big.\nAdvertisement\nRain next. Stay safe."
+    parts = clean_text(text)
+    assert parts.title == "Storm Hits Coast"
+    assert parts.authors == ["Jane Doe", "John Roe"]
+    assert parts.paragraphs == ["A storm hit. It was big.", "Rain next. Stay safe."]
+
+
+def test_one_sentence_lede_without_dateline_stays_in_body():
+    text = "Council Approves Budget\nThe city council approved the budget on Tuesday.\nIt passed 7-2. Debate was long."
+    parts = clean_text(text)
+    assert parts.subtitle is None
+    assert parts.paragraphs[0] == "The city council approved the budget on Tuesday."
+
+
+def test_title_hint_is_removed_from_body():
+    parts = clean_text("Council Approves Budget\nIt passed 7-2. Debate was long.", "Council Approves Budget")
+    assert parts.title == "Council Approves Budget"
+    assert parts.paragraphs == ["It passed 7-2. Debate was long."]
+
+
+def test_hard_wrapped_paragraphs_are_joined():
+    text = (
+        "The committee met on Monday to discuss the proposal that\n"
+        "had been submitted by the regional office last spring.\n\n"
+        "Nobody objected. The vote is next week."
+    )
+    assert split_blocks(text) == [
+        "The committee met on Monday to discuss the proposal that had been submitted by the regional office last spring.",
+        "Nobody objected. The vote is next week.",
+    ]
+
+
+def test_repair_text_fixes_mojibake_and_invisible_characters_but_keeps_curly_quotes():
+    assert repair_text("Itâ€™s\u200b  “fine”\x07") == "It’s “fine”"

@@ -1,0 +1,3 @@
+"""news-ingest: clean, deduplicate and entity-annotate raw news on Kafka."""
+
+__version__ = "0.1.0"

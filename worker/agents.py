@@ -1,0 +1,121 @@
+"""Thin Faust agents: each reads a topic, calls a pure core, and publishes the records it returns."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from faust.types import EventT
+from pydantic import ValidationError
+
+from schemas import CleanedArticle, DeadLetter, Stage
+from worker.app import (
+    app,
+    cleaned_topic,
+    deadletter_topic,
+    duplicates_topic,
+    enriched_topic,
+    exact_index,
+    raw_topic,
+    settings,
+    unique_topic,
+)
+from worker.dedup import ExactDeduplicator
+from worker.entities import EntityExtractor
+from worker.errors import Rejected
+from worker.pipeline import Message, clean_message, dead_letter, enrich
+
+log = logging.getLogger(__name__)
+deduplicator = ExactDeduplicator(exact_index)
+
+
+@lru_cache(maxsize=1)
+def extractor() -> EntityExtractor:
+    return EntityExtractor(settings.ner_model, settings.ner_batch_size)
+
+
+def as_message(event: EventT) -> Message:
+    msg = event.message
+    received = datetime.fromtimestamp(msg.timestamp, UTC) if msg.timestamp else datetime.now(UTC)
+    return Message(msg.value, msg.key, msg.topic, msg.partition, msg.offset, received)
+
+
+async def send_dead_letter(stage: Stage, message: Message, error: Exception) -> None:
+    letter: DeadLetter = dead_letter(stage, message, error)
+    log.warning(
+        "dead letter %s/%s at %s[%d]@%d: %s",
+        stage,
+        letter.reason,
+        message.topic,
+        message.partition,
+        message.offset,
+        letter.detail[:200],
+    )
+    await deadletter_topic.send(key=message.key, value=letter.to_json())
+
+
+def parse_cleaned(message: Message) -> CleanedArticle:
+    try:
+        return CleanedArticle.model_validate_json(message.value or b"")
+    except ValidationError as exc:
+        raise Rejected("invalid_schema", str(exc)[:2000]) from None
+
+
+@app.agent(raw_topic)
+async def clean(stream):
+    async for event in stream.events():
+        message = as_message(event)
+        try:
+            article = clean_message(message, settings)
+        except Exception as exc:  # a bad input never stops the worker: it becomes a dead letter
+            await send_dead_letter("clean", message, exc)
+            continue
+        await cleaned_topic.send(key=article.content_hash.encode(), value=article.to_json())
+
+
+@app.agent(cleaned_topic)
+async def dedup(stream):
+    async for event in stream.events():
+        message = as_message(event)
+        try:
+            article = parse_cleaned(message)
+            verdict = deduplicator.check(article)
+        except Exception as exc:
+            await send_dead_letter("dedup", message, exc)
+            continue
+        if verdict:
+            await duplicates_topic.send(key=verdict.id.encode(), value=verdict.to_json())
+        else:
+            unique = article.model_copy(update={"cluster_id": article.id})
+            await unique_topic.send(key=article.id.encode(), value=unique.to_json())
+
+
+@app.agent(unique_topic)
+async def entities(stream):
+    async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_seconds):
+        batch: list[tuple[Message, CleanedArticle]] = []
+        for event in events:
+            message = as_message(event)
+            try:
+                batch.append((message, parse_cleaned(message)))
+            except Rejected as exc:
+                await send_dead_letter("entities", message, exc)
+        if not batch:
+            continue
+        articles = [article for _, article in batch]
+        try:
+            found = extractor().extract(articles)
+        except Exception as exc:
+            for message, _ in batch:
+                await send_dead_letter("entities", message, exc)
+            continue
+        for article, article_entities in zip(articles, found, strict=True):
+            record = enrich(article, article_entities, extractor().model_name)
+            await enriched_topic.send(key=article.id.encode(), value=record.to_json())
+
+
+@app.task
+async def load_model_before_consuming() -> None:
+    """Load the NER model at start-up, so a missing model fails the worker at once."""
+    log.info("NER model %s loaded", extractor().model_name)

