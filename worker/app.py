@@ -8,6 +8,11 @@ from worker.settings import get_settings
 
 settings = get_settings()
 
+# The broker must accept what the worker rejects as too large (so it can be dead-lettered), and a dead
+# letter carries the original bytes in base64: 4/3 of a raw message plus its envelope.
+RAW_SIZE_FACTOR = 2
+DEADLETTER_SIZE_FACTOR = 3
+
 app = faust.App(
     settings.app_id,
     broker=settings.broker,
@@ -20,8 +25,8 @@ app = faust.App(
     topic_disable_leader=True,
     key_serializer="raw",
     value_serializer="raw",
-    producer_max_request_size=max(1_048_576, settings.max_payload_bytes * 2),
-    consumer_max_fetch_size=max(4_194_304, settings.max_payload_bytes * 2),
+    producer_max_request_size=settings.max_payload_bytes * DEADLETTER_SIZE_FACTOR + 1_048_576,
+    consumer_max_fetch_size=settings.max_payload_bytes * DEADLETTER_SIZE_FACTOR + 1_048_576,
 )
 
 
@@ -39,12 +44,29 @@ deadletter_topic = _topic(settings.topic_deadletter)
 # content hash → id of the first copy; co-partitioned with cleaned_topic, durable through its changelog.
 exact_index = app.Table(
     "exact-index",
-    key_type=str,
-    value_type=str,
-    key_serializer="json",
-    value_serializer="json",
+    schema=faust.Schema(key_type=str, value_type=str, key_serializer="json", value_serializer="json"),
     partitions=settings.partitions,
 )
 
-SOURCE_TOPICS = (raw_topic, cleaned_topic, unique_topic)
-OUTPUT_TOPICS = (enriched_topic, duplicates_topic, deadletter_topic)
+
+
+def topic_specs() -> list[tuple[str, int, dict[str, str]]]:
+    """(name, partitions, config) of every topic a worker reads or writes, changelogs included."""
+    limit = settings.max_payload_bytes
+    sized = {"max.message.bytes": str(limit * RAW_SIZE_FACTOR + 1_048_576)}
+    specs = [
+        (topic.get_topic_name(), settings.partitions, sized)
+        for topic in (raw_topic, cleaned_topic, unique_topic, enriched_topic, duplicates_topic)
+    ]
+    specs.append(
+        (
+            deadletter_topic.get_topic_name(),
+            settings.partitions,
+            {"max.message.bytes": str(limit * DEADLETTER_SIZE_FACTOR + 1_048_576)},
+        )
+    )
+    specs += [
+        (table.changelog_topic.get_topic_name(), settings.partitions, {"cleanup.policy": "compact"})
+        for table in app.tables.values()
+    ]
+    return specs

@@ -55,18 +55,14 @@ def worker(ctx: typer.Context) -> None:
 def topics_create(broker: BrokerOption = None) -> None:
     """Create every topic the worker reads or writes (run before the first worker starts)."""
     settings = _settings(broker)
-    from worker.app import OUTPUT_TOPICS, SOURCE_TOPICS, app
+    from worker.app import topic_specs
     from worker.kafka import create_topics
 
-    specs = [(t.get_topic_name(), settings.partitions, {}) for t in (*SOURCE_TOPICS, *OUTPUT_TOPICS)]
-    specs += [
-        (table.changelog_topic.get_topic_name(), settings.partitions, {"cleanup.policy": "compact"})
-        for table in app.tables.values()
-    ]
+    specs = topic_specs()
     created = asyncio.run(create_topics(settings.broker, specs, settings.replication_factor))
-    for name, partitions, _ in specs:
+    for name, partitions, config in specs:
         state = "created" if name in created else "exists"
-        out.print(f"{name:40} partitions={partitions}  {state}")
+        out.print(f"{name:40} partitions={partitions}  {state:8} {config}")
 
 
 @cli.command()
