@@ -59,6 +59,7 @@ class RawArticle(BaseModel):
 class ArticleContent(Record):
     """What cleaning knows about one article; shared by the cleaned and the enriched record."""
 
+    schema_version: Literal[1] = SCHEMA_VERSION
     id: str = Field(description="Input id, else hash of the canonical URL, else of the normalized body.")
     url: str | None = None
     canonical_url: str | None = None
@@ -78,7 +79,6 @@ class ArticleContent(Record):
 class CleanedArticle(ArticleContent):
     """Internal record on ``news.cleaned`` and ``news.unique``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
     seen_at: datetime = Field(description="Event time: published, else fetched, else received.")
     cluster_id: str | None = Field(None, description="Set by dedup: id of the first-seen copy.")
 
@@ -105,7 +105,6 @@ class PipelineInfo(Record):
 class EnrichedArticle(ArticleContent):
     """Output on ``news.enriched``: one per story, keyed by ``id``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
     cluster_id: str = Field(description="Id of the first-seen copy of the story (its own id here).")
     entities: list[Entity]
     processed_at: datetime

@@ -49,7 +49,6 @@ exact_index = app.Table(
 )
 
 
-
 def topic_specs() -> list[tuple[str, int, dict[str, str]]]:
     """(name, partitions, config) of every topic a worker reads or writes, changelogs included."""
     limit = settings.max_payload_bytes

@@ -19,8 +19,8 @@ topics_cli = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=T
 schema_cli = typer.Typer(help="JSON Schema of the published records.", no_args_is_help=True)
 cli.add_typer(topics_cli, name="topics")
 cli.add_typer(schema_cli, name="schema")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 BrokerOption = Annotated[
     str | None,
@@ -103,10 +103,13 @@ def tail(
     broker: BrokerOption = None,
     from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the oldest record.")] = False,
     count: Annotated[int | None, typer.Option("-n", help="Stop after this many records.")] = None,
-    idle_timeout: Annotated[float | None, typer.Option("--timeout", help="Stop after this many idle seconds.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One raw JSON record per line.")] = False,
+    idle_timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Stop after this many seconds without a record.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Each record as one raw JSON line.")] = False,
+    pretty: Annotated[bool, typer.Option("--pretty", help="Each record as indented, colored JSON.")] = False,
 ) -> None:
-    """Print the records of a topic as they arrive."""
+    """Print the records of a topic as they arrive: a summary line each, or the records themselves."""
     settings = _settings(broker)
     from worker.kafka import consume
 
@@ -116,13 +119,42 @@ def tail(
             if as_json:
                 sys.stdout.buffer.write(record.value + b"\n")
                 sys.stdout.flush()
-            else:
+            elif pretty:
                 out.print_json(record.value.decode("utf-8", "replace"))
+            else:
+                out.print(summarize(record.value), highlight=False)
             seen += 1
             if count is not None and seen >= count:
                 return
 
     asyncio.run(run())
+
+
+def summarize(value: bytes) -> str:
+    """One line for a record of any of the pipeline's topics (rich markup)."""
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return f"[dim]{len(value)} bytes[/] {value[:100]!r}"
+    if not isinstance(data, dict):
+        return str(data)[:200]
+    if "entities" in data:
+        names = ", ".join(e["text"] for e in data["entities"][:6])
+        return (
+            f"[bold green]{data['id']}[/] {data.get('published_at') or '-'} "
+            f"[bold]{data.get('title') or '(no title)'}[/] [dim]{data['word_count']} words[/] [cyan]{names}[/]"
+        )
+    if "duplicate_of" in data:
+        return (
+            f"[bold yellow]{data['id']}[/] {data['kind']} duplicate of [bold]{data['duplicate_of']}[/] "
+            f"similarity={data['similarity']:.2f}"
+        )
+    if "reason" in data and "stage" in data:
+        return (
+            f"[bold red]{data['reason']}[/] at {data['stage']} from {data['topic']}[{data['partition']}]"
+            f"@{data['offset']}: {data['detail'][:120]}"
+        )
+    return orjson.dumps(data)[:200].decode("utf-8", "replace")
 
 
 @cli.command()

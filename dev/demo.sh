@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The main job, end to end on this machine: a local Kafka broker, the topics, one worker, the bundled
+# samples sent to news.raw, and what comes out on news.enriched, news.duplicates and news.deadletter.
+# Each run starts from an empty demo broker. KEEP_RUNNING=1 leaves the broker and worker up afterwards.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash dev/setup.sh
+export KAFKA_PORT="${KAFKA_PORT:-9092}" KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+export KAFKA_DATA="$PWD/.cache/demo/kafka"
+export NEWS_INGEST_BROKER="kafka://127.0.0.1:$KAFKA_PORT"
+export NEWS_INGEST_DATA_DIR="$PWD/.cache/demo/worker"
+cli=.venv/bin/news-ingest
+log=.cache/demo/worker.log
+
+bash dev/kafka.sh stop >/dev/null
+rm -rf .cache/demo
+mkdir -p .cache/demo
+bash dev/kafka.sh start
+"$cli" topics create
+
+"$cli" worker -l info >"$log" 2>&1 &
+worker_pid=$!
+cleanup() {
+  if [[ ${KEEP_RUNNING:-0} == 1 ]]; then
+    echo "demo: worker (pid $worker_pid, log $log) and broker ($NEWS_INGEST_BROKER) left running"
+    return
+  fi
+  kill -TERM "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null || true
+  bash dev/kafka.sh stop
+}
+trap cleanup EXIT
+
+echo "demo: waiting for the worker (log: $log)"
+for _ in $(seq 1 240); do
+  grep -q "\[^Worker\]: Ready" "$log" && break
+  kill -0 "$worker_pid" 2>/dev/null || { tail -50 "$log"; echo "demo: the worker died" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "\[^Worker\]: Ready" "$log" || { tail -50 "$log"; echo "demo: worker not ready after 120 s" >&2; exit 1; }
+
+"$cli" send samples/
+echo
+echo "== news.enriched: one record per story =="
+"$cli" tail news.enriched --from-beginning -n 3 --timeout 120 --pretty
+echo
+echo "== news.duplicates: later copies of a story =="
+"$cli" tail news.duplicates --from-beginning -n 1 --timeout 60
+echo
+echo "== news.deadletter: input that could not become a record =="
+"$cli" tail news.deadletter --from-beginning -n 1 --timeout 60
