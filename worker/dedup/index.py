@@ -1,0 +1,188 @@
+"""The duplicate index: first seen wins, exact and near copies, bounded by an event-time retention window.
+
+State lives in any ``MutableMapping`` from str to JSON values: a dict offline, a Faust table (RocksDB +
+changelog, JSON-serialized) in the worker. Keys:
+
+- ``s:<id>``   the article's signature, cluster root and expiry (also answers replays of the same id)
+- ``h:<hash>`` content hash → id of the first article with that exact body
+- ``b:<band>:<bucket>`` LSH bucket → ids in arrival order
+- ``q:<seq>``  arrival sequence → id, to expire articles in order
+- ``meta``     next sequence number, oldest unexpired sequence, event-time watermark
+
+All decisions are a function of the arrival order alone, so replaying the same log gives the same verdicts.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from worker.dedup.signature import Signature, Signer, band_keys, containment, fact_containment
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    num_perm: int = 128
+    shingle_words: int = 5
+    bands: int = 42
+    rows: int = 3
+    min_containment: float = 0.8
+    min_fact_containment: float = 0.7
+    min_length_ratio: float = 0.5
+    min_shingles: int = 10
+    retention_seconds: float = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``duplicate_of`` is None for a first-seen article; otherwise the root of its story's cluster."""
+
+    duplicate_of: str | None
+    kind: str | None = None
+    similarity: float = 1.0
+
+
+class DuplicateIndex:
+    def __init__(self, store: MutableMapping[str, Any], params: DedupParams) -> None:
+        if params.bands * params.rows > params.num_perm:
+            raise ValueError("bands × rows must not exceed num_perm")
+        self.store = store
+        self.params = params
+        self.signer = Signer(params.num_perm, params.shingle_words)
+
+    def check(self, article_id: str, body: str, content_hash: str, event_time: datetime) -> Decision:
+        """Decide for one article (in arrival order) and index it. A replayed id gets its earlier decision."""
+        entry = self.store.get(f"s:{article_id}")
+        if entry is not None:
+            return _decision(article_id, entry["root"], entry["kind"], entry["sim"])
+        meta = self._meta()
+        meta["wm"] = max(meta["wm"] or event_time.timestamp(), event_time.timestamp())
+        signature = self.signer.sign(body)
+        root, kind, similarity = self._match(article_id, content_hash, signature)
+        self._add(article_id, content_hash, signature, root, kind, similarity, meta)
+        self._expire(meta)
+        self.store["meta"] = meta
+        return _decision(article_id, root, kind, similarity)
+
+    def __len__(self) -> int:
+        meta = self._meta()
+        return meta["seq"] - meta["cursor"]
+
+    def _meta(self) -> dict[str, Any]:
+        return dict(self.store.get("meta") or {"seq": 0, "cursor": 0, "wm": None})
+
+    def _match(self, article_id: str, content_hash: str, signature: Signature) -> tuple[str, str | None, float]:
+        exact = self.store.get(f"h:{content_hash}")
+        if exact is not None:
+            return self._root(exact), "exact", 1.0
+        if signature.shingles < self.params.min_shingles:
+            return article_id, None, 1.0
+        best: tuple[float, str] | None = None
+        for candidate in self._candidates(signature):
+            other = self._signature(candidate)
+            if other is None or not self._is_copy(signature, other):
+                continue
+            score = containment(signature, other)
+            if best is None or score > best[0]:
+                best = (score, candidate)
+        if best is None:
+            return article_id, None, 1.0
+        return self._root(best[1]), "near", round(best[0], 4)
+
+    def _is_copy(self, a: Signature, b: Signature) -> bool:
+        p = self.params
+        ratio = min(a.shingles, b.shingles) / max(a.shingles, b.shingles)
+        return (
+            ratio >= p.min_length_ratio
+            and containment(a, b) >= p.min_containment
+            and fact_containment(a, b) >= p.min_fact_containment
+        )
+
+    def _candidates(self, signature: Signature) -> list[str]:
+        seen: dict[str, None] = {}
+        for key in band_keys(signature, self.params.bands, self.params.rows):
+            seen.update(dict.fromkeys(self.store.get(f"b:{key}") or ()))
+        return list(seen)
+
+    def _signature(self, article_id: str) -> Signature | None:
+        entry = self.store.get(f"s:{article_id}")
+        if entry is None:
+            return None
+        return Signature(
+            np.frombuffer(base64.b64decode(entry["mh"]), dtype=np.uint32),
+            entry["n"],
+            np.frombuffer(base64.b64decode(entry["facts"]), dtype=np.uint32),
+        )
+
+    def _root(self, article_id: str) -> str:
+        entry = self.store.get(f"s:{article_id}")
+        return entry["root"] if entry is not None else article_id
+
+    def _add(
+        self,
+        article_id: str,
+        content_hash: str,
+        signature: Signature,
+        root: str,
+        kind: str | None,
+        similarity: float,
+        meta: dict,
+    ) -> None:
+        expires = meta["wm"] + self.params.retention_seconds
+        self.store[f"s:{article_id}"] = {
+            "root": root,
+            "kind": kind,
+            "sim": similarity,
+            "hash": content_hash,
+            "n": signature.shingles,
+            "mh": base64.b64encode(signature.minhash.tobytes()).decode(),
+            "facts": base64.b64encode(signature.facts.tobytes()).decode(),
+            "exp": expires,
+        }
+        if self.store.get(f"h:{content_hash}") is None:
+            self.store[f"h:{content_hash}"] = article_id
+        if signature.shingles >= self.params.min_shingles:
+            for key in band_keys(signature, self.params.bands, self.params.rows):
+                self.store[f"b:{key}"] = [*(self.store.get(f"b:{key}") or ()), article_id]
+        self.store[f"q:{meta['seq']}"] = [article_id, expires]
+        meta["seq"] += 1
+
+    def _expire(self, meta: dict) -> None:
+        """Drop every article whose retention ended, oldest first; deleting keys leaves tombstones."""
+        while meta["cursor"] < meta["seq"]:
+            queued = self.store.get(f"q:{meta['cursor']}")
+            if queued is not None:
+                article_id, expires = queued
+                if expires > meta["wm"]:
+                    return
+                self._forget(article_id)
+                del self.store[f"q:{meta['cursor']}"]
+            meta["cursor"] += 1
+
+    def _forget(self, article_id: str) -> None:
+        entry = self.store.get(f"s:{article_id}")
+        if entry is None:
+            return
+        signature = self._signature(article_id)
+        if signature is not None and signature.shingles >= self.params.min_shingles:
+            for key in band_keys(signature, self.params.bands, self.params.rows):
+                bucket = self.store.get(f"b:{key}")
+                ids = [i for i in bucket or () if i != article_id]
+                if ids:
+                    self.store[f"b:{key}"] = ids
+                elif bucket is not None:
+                    del self.store[f"b:{key}"]
+        if self.store.get(f"h:{entry['hash']}") == article_id:
+            del self.store[f"h:{entry['hash']}"]
+        del self.store[f"s:{article_id}"]
+
+
+def _decision(article_id: str, root: str, kind: str | None, similarity: float) -> Decision:
+    if root == article_id:
+        return Decision(None)
+    return Decision(root, kind, similarity)
