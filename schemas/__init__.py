@@ -93,7 +93,14 @@ class Entity(Record):
     text: str = Field(description="Most complete surface form in the document.")
     label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
     canonical: str = Field(description="Key that all aliases of this entity share.")
+    country_code: str | None = Field(None, description="ISO 3166-1 alpha-2 code when the entity is a country.")
     count: int = Field(ge=1)
+    salience: float = Field(
+        ge=0,
+        le=1,
+        description="0.4 × count / the document's highest count + 0.3 × in the title (1), dek or lede (0.5)"
+        " + 0.3 × (1 − position of the first mention in reading order); entities are sorted by it.",
+    )
     mentions: list[Mention]
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from worker.entities.canonical import Span, canonicalize, country_code, starts_sentence, trim
+from worker.entities.canonical import Span, canonicalize, country_code, join_split_names, starts_sentence, trim
 
 pytestmark = pytest.mark.unit
 
@@ -77,3 +77,53 @@ def test_trim_keeps_offsets_exact():
 )
 def test_country_codes(text, code):
     assert country_code(text) == code
+
+
+def test_a_name_cut_after_a_particle_takes_the_next_word():
+    text = "Ursula von der Leyen spoke in Brussels."
+    found = spans(text, [("Ursula von der", "PERSON"), ("Leyen", "GPE"), ("Brussels", "GPE")])
+    joined = join_split_names(found, {"body": text})
+    assert [(s.text, s.label) for s in joined] == [("Ursula von der Leyen", "PERSON"), ("Brussels", "GPE")]
+
+
+def test_adjacent_person_spans_are_one_name_but_a_comma_separates_two():
+    text = "Kojima Minoru met Smith, Jones."
+    found = spans(text, [("Kojima", "PERSON"), ("Minoru", "PERSON"), ("Smith", "PERSON"), ("Jones", "PERSON")])
+    assert [s.text for s in join_split_names(found, {"body": text})] == ["Kojima Minoru", "Smith", "Jones"]
+
+
+def test_a_surname_the_model_tagged_org_joins_the_person():
+    text = "Eduard Hitzig was a neurologist. Hitzig worked in Berlin."
+    (person, _) = canonicalize(spans(text, [("Eduard Hitzig", "PERSON"), ("Hitzig", "ORG"), ("Berlin", "GPE")]))
+    assert (person.text, person.label, person.count) == ("Eduard Hitzig", "PERSON", 2)
+
+
+def test_a_place_is_never_taken_for_a_surname():
+    text = "Jack Washington flew to Washington."
+    entities = by_text(canonicalize(spans(text, [("Jack Washington", "PERSON"), ("Washington", "GPE")])))
+    assert entities["Washington"].label == "GPE"
+
+
+@pytest.mark.parametrize(
+    ("surface", "kept"),
+    [("Clay Tice Jr.", "Clay Tice Jr."), ("CBS, Inc.", "CBS, Inc."), ("U.S.", "U.S."), ("Canada.", "Canada")],
+)
+def test_a_final_period_is_kept_only_in_abbreviations(surface, kept):
+    assert trim(Span("body", 0, len(surface), surface, "ORG")).text == kept
+
+
+def test_lower_case_spans_are_not_names():
+    assert trim(Span("body", 0, 16, "the city council", "ORG")) is None
+
+
+def test_salience_favours_the_title_and_frequent_early_mentions():
+    texts = {"title": "Canada signs deal", "body": "Canada and Mexico met.\n\nLater, Canada spoke. Peru too."}
+    found = [Span("title", 0, 6, "Canada", "GPE")]
+    found += [
+        Span("body", s, s + len(w), w, "GPE") for w, s in [("Canada", 0), ("Mexico", 11), ("Canada", 30), ("Peru", 44)]
+    ]
+    entities = canonicalize(found, texts)
+    assert [e.text for e in entities] == ["Canada", "Mexico", "Peru"]
+    assert entities[0].salience == pytest.approx(1.0)
+    assert entities[1].salience > entities[2].salience
+    assert [e.country_code for e in entities] == ["CA", "MX", "PE"]

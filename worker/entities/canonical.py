@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,7 @@ KEPT_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 )
 _PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "ORG"})
+_PLACE_ONLY_LABELS = frozenset({"GPE", "LOC", "FAC"})  # never a person's surname: ``Paris`` is not ``Paris Hilton``
 FIELD_ORDER: dict[str, int] = {"title": 0, "subtitle": 1, "description": 2, "body": 3}
 
 COUNTRY_ALIASES: dict[str, str] = {
@@ -47,6 +49,13 @@ _TITLES = re.compile(
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _EDGE_PUNCT = " \t\n\"'“”‘’()[]{},.;:!?-–—"
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "de", "du", "la", "des"})
+# A final period that belongs to the name: an initial (``U.S.``, ``John F.``) or a usual abbreviation.
+_ABBREVIATION_END = re.compile(r"(?:\b\w|\.\w|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|Bros|Mt|St|Ft))\.$")
+# Lower-case particles inside personal names: a PERSON span ending with one was cut short by the model.
+_NAME_PARTICLES = frozenset(
+    {"von", "van", "der", "den", "de", "da", "di", "del", "della", "du", "le", "la", "bin", "ibn", "al"}
+)
+_NEXT_NAME_WORD = re.compile(r" ([A-Z][\w'’-]*)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ def starts_sentence(preceding: str) -> bool:
 
 
 def trim(span: Span) -> Span | None:
-    """Strip articles, titles, possessives and edge punctuation, keeping offsets exact; None if empty."""
+    """Strip articles, titles, possessives and edge punctuation, keeping offsets exact; None if no name is left."""
     text, start = span.text, span.start
     prefixes = [re.compile(r"^the\s+")]
     if span.label == "PERSON":
@@ -79,9 +88,9 @@ def trim(span: Span) -> Span | None:
     lead = len(text) - len(text.lstrip(_EDGE_PUNCT))
     text, start = text[lead:], start + lead
     text = _POSSESSIVE.sub("", text).rstrip(_EDGE_PUNCT.replace(".", "")) if text else text
-    if text.endswith(".") and not re.search(r"\b\w\.$|\.\w\.$", text):
+    if text.endswith(".") and not _ABBREVIATION_END.search(text):
         text = text[:-1]
-    if not text.strip():
+    if not any(c.isupper() for c in text):  # names are capitalized: ``the city council`` is not one
         return None
     return Span(span.field, start, start + len(text), text, span.label, span.sentence_start)
 
@@ -117,26 +126,72 @@ def _acronym(text: str) -> str | None:
     return letters if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() else None
 
 
-def canonicalize(spans: list[Span]) -> list[Entity]:
-    """Group mentions that denote the same thing; entities ordered by count, then first mention."""
+def join_split_names(spans: list[Span], texts: Mapping[str, str]) -> list[Span]:
+    """Repair personal names the model cut in two, given spans in reading order and each field's text.
+
+    A PERSON span ending with a lower-case particle (``Ursula von der``) takes the next capitalized word
+    (``Leyen``, whatever the model made of it), and a PERSON span followed after one space by another PERSON
+    span is one name.
+    """
+    joined: list[Span] = []
+    for span in spans:
+        text = texts[span.field]
+        previous = joined[-1] if joined and joined[-1].field == span.field else None
+        if previous and span.start < previous.end:
+            continue  # already taken into the previous name
+        if previous and previous.label == span.label == "PERSON" and text[previous.end : span.start] == " ":
+            joined.pop()
+            span = Span(
+                span.field, previous.start, span.end, text[previous.start : span.end], "PERSON", previous.sentence_start
+            )
+        if (
+            span.label == "PERSON"
+            and span.text.split()[-1] in _NAME_PARTICLES
+            and (word := _NEXT_NAME_WORD.match(text, span.end))
+        ):
+            span = Span(
+                span.field, span.start, word.end(), text[span.start : word.end()], "PERSON", span.sentence_start
+            )
+        joined.append(span)
+    return joined
+
+
+def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> list[Entity]:
+    """Group mentions that denote the same thing; entities ordered by salience, then first mention.
+
+    ``texts`` (each field's text) places mentions for salience; without it, fields end at their last mention.
+    """
     kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s))]
     surfaces = {s.text for s in kept}
     kept = [_drop_capital_the(s, surfaces) for s in kept]
     surfaces = {s.text for s in kept}
+    labels: dict[str, set[str]] = defaultdict(set)
+    for span in kept:
+        labels[span.text].add(span.label)
 
     key_of: dict[str, str] = {}
-    persons = sorted({s.text for s in kept if s.label == "PERSON"}, key=len, reverse=True)
     for surface in surfaces:
         code = country_code(surface)
         key_of[surface] = f"country:{code}" if code else surface
+    persons = sorted((s for s in surfaces if "PERSON" in labels[s]), key=len, reverse=True)
+    full_names = [p for p in persons if " " in p]
+    person_keys: set[str] = set()
     for short in persons:
         longer = [p for p in persons if len(p) > len(short) and _is_name_part(short, p)]
         if len({key_of[p] for p in longer}) == 1:
             key_of[short] = key_of[longer[0]]
+            person_keys.add(key_of[short])
     non_persons = sorted(surfaces - set(persons), key=len, reverse=True)
     for surface in non_persons:
+        if key_of[surface].startswith("country:") or labels[surface] & _PLACE_ONLY_LABELS:
+            continue
+        owners = {key_of[p] for p in full_names if _is_surname(surface, p)}
+        if len(owners) == 1:  # ``Hitzig`` tagged ORG after ``Eduard Hitzig``: the person's surname
+            key_of[surface] = owners.pop()
+            person_keys.add(key_of[surface])
+    for surface in non_persons:
         acronym = _acronym(surface)
-        if not acronym or key_of[surface].startswith("country:"):
+        if not acronym or key_of[surface] != surface:
             continue
         expansions = [o for o in non_persons if len(o) > len(surface) and _initials(o) == acronym]
         if len({key_of[o] for o in expansions}) == 1:
@@ -145,9 +200,47 @@ def canonicalize(spans: list[Span]) -> list[Entity]:
     groups: dict[str, list[Span]] = defaultdict(list)
     for span in kept:
         groups[key_of[span.text]].append(span)
-    entities = [_entity(key, members) for key, members in groups.items()]
-    first = {e.canonical: min((FIELD_ORDER[m.field], m.start) for m in e.mentions) for e in entities}
-    return sorted(entities, key=lambda e: (-e.count, first[e.canonical]))
+    places = _ReadingOrder(texts, kept)
+    top_count = max((len(m) for m in groups.values()), default=1)
+    entities = [
+        _entity(key, members, key in person_keys, places.salience(members, top_count))
+        for key, members in groups.items()
+    ]
+    return sorted(entities, key=lambda e: (-e.salience, places.offset(e.mentions[0].field, e.mentions[0].start)))
+
+
+class _ReadingOrder:
+    """Where mentions fall when title, dek, lede and body are read in that order."""
+
+    def __init__(self, texts: Mapping[str, str] | None, spans: list[Span]) -> None:
+        if texts is None:
+            lengths = {f: max((s.end for s in spans if s.field == f), default=0) for f in FIELD_ORDER}
+            body_lede_end = 0
+        else:
+            lengths = {f: len(texts.get(f) or "") for f in FIELD_ORDER}
+            body = texts.get("body") or ""
+            body_lede_end = body.find("\n\n") if "\n\n" in body else len(body)
+        self.field_start, total = {}, 0
+        for field in FIELD_ORDER:
+            self.field_start[field] = total
+            total += lengths[field]
+        self.total = max(total, 1)
+        self.body_lede_end = body_lede_end
+
+    def offset(self, field: str, start: int) -> int:
+        return self.field_start[field] + start
+
+    def salience(self, members: list[Span], top_count: int) -> float:
+        """0.4 × relative count + 0.3 × prominence (title 1; dek, lede or first paragraph 0.5) + 0.3 × earliness."""
+        first = min(self.offset(m.field, m.start) for m in members)
+        if any(m.field == "title" for m in members):
+            prominence = 1.0
+        elif any(m.field != "body" or m.start < self.body_lede_end for m in members):
+            prominence = 0.5
+        else:
+            prominence = 0.0
+        score = 0.4 * len(members) / top_count + 0.3 * prominence + 0.3 * (1 - first / self.total)
+        return round(min(max(score, 0.0), 1.0), 4)
 
 
 def _drop_capital_the(span: Span, surfaces: set[str]) -> Span:
@@ -168,11 +261,17 @@ def _is_name_part(short: str, full: str) -> bool:
     return len(s) < len(f) and (f[-len(s) :] == s or f[: len(s)] == s)
 
 
-def _entity(key: str, members: list[Span]) -> Entity:
-    label = Counter(m.label for m in members).most_common(1)[0][0]
-    if key.startswith("country:"):
+def _is_surname(short: str, full: str) -> bool:
+    s, f = short.split(), full.split()
+    return len(s) < len(f) and f[-len(s) :] == s
+
+
+def _entity(key: str, members: list[Span], is_person: bool, salience: float) -> Entity:
+    label = "PERSON" if is_person else Counter(m.label for m in members).most_common(1)[0][0]
+    code = key.removeprefix("country:") if key.startswith("country:") else None
+    if code:
         label = "GPE" if label in _PLACE_LABELS else label
-        canonical = country_name(key.removeprefix("country:"))
+        canonical = country_name(code)
     else:
         canonical = key
     text = max((m.text for m in members), key=lambda t: (len(t), t))
@@ -180,4 +279,12 @@ def _entity(key: str, members: list[Span]) -> Entity:
         (Mention(field=m.field, start=m.start, end=m.end) for m in members),
         key=lambda m: (FIELD_ORDER[m.field], m.start),
     )
-    return Entity(text=text, label=label, canonical=canonical, count=len(mentions), mentions=mentions)
+    return Entity(
+        text=text,
+        label=label,
+        canonical=canonical,
+        country_code=code if label == "GPE" else None,
+        count=len(mentions),
+        salience=salience,
+        mentions=mentions,
+    )
