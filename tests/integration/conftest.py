@@ -77,7 +77,7 @@ class Pipeline:
         index = len(self.workers)
         log = (self.workdir / f"worker-{index}.log").open("wb")
         env = {**self.env, "NEWS_INGEST_WEB_PORT": str(_free_port())}
-        env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{index}")
+        env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{index}")  # each worker starts empty
         proc = subprocess.Popen(
             [*CLI, "worker", "-l", "info"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
         )
@@ -112,12 +112,19 @@ class Pipeline:
 
         return asyncio.run(run())
 
-    def read(self, name: str, expected: int, timeout: float = 120, settle: float = 3) -> list[bytes]:
-        """Values of an output topic: waits for ``expected`` records, then ``settle`` s more to catch extras."""
+    def changelog_topic(self, table: str) -> str:
+        return f"{self.env['NEWS_INGEST_APP_ID']}-{table}-changelog"
 
-        async def run() -> list[bytes]:
+    def read(self, name: str, expected: int, timeout: float = 120, settle: float = 3) -> list[bytes]:
+        """Values of one of the pipeline's topics (see ``read_records``)."""
+        return [r.value for r in self.read_records(self.topic(name), expected, timeout, settle)]
+
+    def read_records(self, topic: str, expected: int, timeout: float = 120, settle: float = 3) -> list:
+        """Records of ``topic`` from the start: waits for ``expected`` of them, then ``settle`` s for extras."""
+
+        async def run() -> list:
             consumer = AIOKafkaConsumer(
-                self.topic(name),
+                topic,
                 bootstrap_servers=bootstrap_servers(self.broker),
                 auto_offset_reset="earliest",
                 enable_auto_commit=False,
@@ -125,16 +132,16 @@ class Pipeline:
             )
             await consumer.start()
             try:
-                values: list[bytes] = []
+                records: list = []
                 deadline, settled_at = time.monotonic() + timeout, None
                 while time.monotonic() < deadline:
-                    for records in (await consumer.getmany(timeout_ms=500)).values():
-                        values.extend(r.value for r in records)
-                    if len(values) >= expected:
+                    for batch in (await consumer.getmany(timeout_ms=500)).values():
+                        records.extend(batch)
+                    if len(records) >= expected:
                         settled_at = settled_at or time.monotonic() + settle
                         if time.monotonic() >= settled_at:
                             break
-                return values
+                return sorted(records, key=lambda r: (r.partition, r.offset))
             finally:
                 await consumer.stop()
 
@@ -152,20 +159,26 @@ class Pipeline:
                 proc.wait()
 
 
-@pytest.fixture
-def pipeline(kafka_broker: str, tmp_path: Path) -> Iterator[Pipeline]:
+def new_pipeline(broker: str, workdir: Path, overrides: dict[str, str] | None = None) -> Pipeline:
+    """A deployment on fresh topics (unique app id and names), topics created before any worker starts."""
     run = uuid.uuid4().hex[:8]
     env = {
         **os.environ,
-        "NEWS_INGEST_BROKER": kafka_broker,
+        "NEWS_INGEST_BROKER": broker,
         "NEWS_INGEST_APP_ID": f"news-ingest-test-{run}",
         "NEWS_INGEST_STORE": "rocksdb://",
-        "NEWS_INGEST_DATA_DIR": str(tmp_path / "data"),
         "PYTHONPATH": str(ROOT),
+        **(overrides or {}),
     }
     for name in ("raw", "cleaned", "unique", "enriched", "duplicates", "deadletter"):
         env[f"NEWS_INGEST_TOPIC_{name.upper()}"] = f"test-{run}.{name}"
-    deployment = Pipeline(kafka_broker, env, tmp_path)
+    deployment = Pipeline(broker, env, workdir)
     deployment.cli("topics", "create")
+    return deployment
+
+
+@pytest.fixture
+def pipeline(kafka_broker: str, tmp_path: Path) -> Iterator[Pipeline]:
+    deployment = new_pipeline(kafka_broker, tmp_path)
     yield deployment
     deployment.stop()

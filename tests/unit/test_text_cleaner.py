@@ -57,3 +57,11 @@ def test_hard_wrapped_paragraphs_are_joined():
 
 def test_repair_text_fixes_mojibake_and_invisible_characters_but_keeps_curly_quotes():
     assert repair_text("Itâ€™s\u200b  “fine”\x07") == "It’s “fine”"
+
+
+def test_a_short_line_at_the_end_is_not_a_headline():
+    paragraphs = [f"Paragraph {n} says one thing in a single sentence of modest length." for n in range(5)]
+    text = "\n\n".join([*paragraphs, "Reporting by Jan Smit; editing by Ana Lee"])
+    parts = clean_text(text)
+    assert parts.title is None and parts.description is None
+    assert parts.paragraphs[:5] == paragraphs

@@ -28,6 +28,7 @@ _SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])
 
 MAX_HEADLINE_WORDS = 25
 MAX_DEK_WORDS = 45
+MAX_HEADER_BLOCKS = 4  # headline, lede, dek and dateline come first; a short line further down is body
 META = "\x00meta"  # stands where a dateline or byline was, for header detection
 
 
@@ -116,6 +117,7 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
     dek is the one short block after it, recognized only when a dateline or byline closes the header.
     """
     header_end = next((i for i, b in enumerate(body) if b is not META and _is_body_like(b)), len(body))
+    header_end = min(header_end, MAX_HEADER_BLOCKS)
     title_at = _find_title(body[:header_end], counts, title_hint)
     if title_hint:
         parts.title = title_hint

@@ -1,0 +1,96 @@
+"""Near-duplicate detection through the broker: across partitions and workers, across restarts, bounded."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from schemas import CleanedArticle, DuplicateVerdict, EnrichedArticle
+from tests.conftest import ROOT
+from tests.integration.conftest import Pipeline, new_pipeline
+from tests.integration.test_end_to_end import keys_on_different_partitions
+from tests.unit.test_dedup import STORY, body, templated
+from worker.pipeline import Message, OfflinePipeline
+from worker.settings import Settings
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+NEARDUP = ROOT.parent / "shared" / "eval" / "neardup"
+
+
+def raw(article_id: str, text: str, published: datetime | None = None) -> bytes:
+    record = {"id": article_id, "text": text}
+    if published:
+        record["published_at"] = published.isoformat()
+    return orjson.dumps(record)
+
+
+def cleaned_order(pipeline: Pipeline, expected: int) -> list[str]:
+    """Ids in the order the (single-partition) dedup log holds them: the order that decides first-seen."""
+    return [CleanedArticle.model_validate_json(v).id for v in pipeline.read("cleaned", expected)]
+
+
+def test_copies_on_different_partitions_meet_across_two_workers(pipeline: Pipeline):
+    pipeline.start_worker()
+    pipeline.start_worker()
+    key_a, key_b = keys_on_different_partitions(4)
+    wire = body(["ROTTERDAM (Wire) — " + STORY[0], *STORY[1:4], "Reporting by Jan Smit; editing by Ana Lee"])
+    partitions = pipeline.send([(key_a, raw("local", body(STORY))), (key_b, raw("wire", wire))])
+    assert partitions[0] != partitions[1]
+    enriched = [EnrichedArticle.model_validate_json(v) for v in pipeline.read("enriched", 1)]
+    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 1)]
+    first, second = cleaned_order(pipeline, 2)
+    # the race is decided by the order of the one dedup partition, whichever copy was cleaned first
+    assert [e.id for e in enriched] == [first]
+    assert [(v.id, v.duplicate_of, v.kind) for v in verdicts] == [(second, first, "near")]
+    assert enriched[0].cluster_id == first
+
+
+def test_index_survives_a_restart_through_its_changelog(pipeline: Pipeline):
+    pipeline.start_worker()
+    pipeline.send([(b"a", raw("original", body(STORY)))])
+    assert len(pipeline.read("enriched", 1)) == 1
+    pipeline.stop()
+    # a new worker with an empty data directory must restore the index from the changelog topic
+    pipeline.start_worker()
+    pipeline.send([(b"b", raw("truncated", body(STORY[:4])))])
+    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 1)]
+    assert [(v.id, v.duplicate_of) for v in verdicts] == [("truncated", "original")]
+    assert len(pipeline.read("enriched", 1)) == 1
+
+
+def test_retention_window_forgets_old_stories_and_tombstones_their_state(kafka_broker, tmp_path):
+    pipeline = new_pipeline(kafka_broker, tmp_path, {"NEWS_INGEST_DEDUP_RETENTION_DAYS": "1"})
+    try:
+        pipeline.start_worker()
+        t0 = datetime(2025, 3, 4, 9, tzinfo=UTC)
+        later = templated("Delft", "300", "2026", "Martina Huijsmans", "12")
+        pipeline.send([(b"1", raw("old", body(STORY), t0))])
+        pipeline.send([(b"2", raw("two-days-later", later, t0 + timedelta(days=2)))])
+        pipeline.send([(b"3", raw("copy-after-window", body(STORY), t0 + timedelta(days=2)))])
+        enriched = {EnrichedArticle.model_validate_json(v).id for v in pipeline.read("enriched", 3)}
+        assert enriched == {"old", "two-days-later", "copy-after-window"}
+        assert pipeline.read("duplicates", 0, timeout=5) == []
+        changelog = pipeline.read_records(pipeline.changelog_topic("dedup-index"), 1)
+        tombstoned = {json.loads(r.key) for r in changelog if r.value is None}
+        assert "s:old" in tombstoned and any(k.startswith("b:") for k in tombstoned)
+    finally:
+        pipeline.stop()
+
+
+def test_worker_and_offline_process_give_the_same_verdicts(pipeline: Pipeline, extractor):
+    lines = (NEARDUP / "articles.jsonl").read_bytes().splitlines()[:80]
+    pipeline.start_worker()
+    pipeline.send([(b"one-partition-keeps-the-order", line) for line in lines])
+    offline = OfflinePipeline(Settings(), extractor)
+    now = datetime.now(UTC)
+    expected = [
+        (r.id, r.duplicate_of, r.kind)
+        for kind, r in offline.run(Message(line, None, "file", 0, i, now) for i, line in enumerate(lines))
+        if kind == "duplicates"
+    ]
+    assert expected, "the first 80 articles of the stream hold copies"
+    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", len(expected))]
+    assert sorted((v.id, v.duplicate_of, v.kind) for v in verdicts) == sorted(expected)
