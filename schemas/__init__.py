@@ -76,10 +76,19 @@ class ArticleContent(Record):
     metadata: dict[str, Any] | None = None
 
 
+class TextSignature(Record):
+    """What near-duplicate detection compares, computed once where the article is cleaned."""
+
+    minhash: str = Field(description="MinHash of the body's word shingles: little-endian uint32 values, base64.")
+    shingles: int = Field(ge=0, description="Distinct shingles in the body.")
+    facts: str = Field(description="Sorted hashes of the body's numbers and names: uint32 values, base64.")
+
+
 class CleanedArticle(ArticleContent):
     """Internal record on ``news.cleaned`` and ``news.unique``."""
 
     seen_at: datetime = Field(description="Event time: published, else fetched, else received.")
+    signature: TextSignature | None = Field(None, description="Set by the clean stage, read by dedup.")
     cluster_id: str | None = Field(None, description="Set by dedup: id of the first-seen copy.")
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from schemas import (
+    ArticleContent,
     CleanedArticle,
     DeadLetter,
     DuplicateVerdict,
@@ -23,6 +24,7 @@ from schemas import (
 from worker import __version__
 from worker.clean import clean_article, decode_raw
 from worker.dedup import Decision, DuplicateIndex
+from worker.dedup.signature import from_record, signer_for, to_record
 from worker.entities import EntityExtractor
 from worker.errors import Rejected
 from worker.settings import Settings
@@ -43,10 +45,16 @@ class Message:
 
 
 def clean_message(message: Message, settings: Settings) -> CleanedArticle:
-    """``news.raw`` message → cleaned article; raises ``Rejected``."""
+    """``news.raw`` message → cleaned article with its dedup signature; raises ``Rejected``.
+
+    The signature is computed here, where the work spreads over every partition, so that the one ordered
+    dedup partition only looks up and updates its index.
+    """
     raw = decode_raw(message.value, settings.max_payload_bytes)
     key = message.key.decode("utf-8", "replace").strip() if message.key else None
-    return clean_article(raw, message.received_at, key=key or None)
+    article = clean_article(raw, message.received_at, key=key or None)
+    signer = signer_for(settings.dedup_num_perm, settings.dedup_shingle_words)
+    return article.model_copy(update={"signature": to_record(signer.sign(article.body))})
 
 
 def dead_letter(stage: Stage, message: Message, reason: Rejected | Exception) -> DeadLetter:
@@ -70,7 +78,10 @@ def check_duplicate(index: DuplicateIndex, article: CleanedArticle, arrived_at: 
     Event time is the article's own time, but never later than its arrival, so a page dated in the future
     cannot push the retention window ahead.
     """
-    decision: Decision = index.check(article.id, article.body, article.content_hash, min(article.seen_at, arrived_at))
+    if article.signature is None:
+        raise Rejected("invalid_schema", "cleaned article without a signature")
+    event_time = min(article.seen_at, arrived_at)
+    decision: Decision = index.check(article.id, from_record(article.signature), article.content_hash, event_time)
     if decision.duplicate_of is None:
         return None
     return DuplicateVerdict(
@@ -84,7 +95,7 @@ def check_duplicate(index: DuplicateIndex, article: CleanedArticle, arrived_at: 
 
 
 def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> EnrichedArticle:
-    fields = article.model_dump(exclude={"schema_version", "seen_at", "cluster_id"})
+    fields = article.model_dump(include=set(ArticleContent.model_fields) - {"schema_version"})
     return EnrichedArticle(
         **fields,
         cluster_id=article.cluster_id or article.id,

@@ -7,7 +7,7 @@ import pytest
 
 from worker.clean.normalize import content_hash
 from worker.dedup import DedupParams, DuplicateIndex
-from worker.dedup.signature import Signer
+from worker.dedup.signature import Signer, from_record, signer_for, to_record
 
 pytestmark = pytest.mark.unit
 
@@ -49,7 +49,8 @@ def index() -> DuplicateIndex:
 
 
 def check(index: DuplicateIndex, article_id: str, text: str, at: datetime = T0):
-    return index.check(article_id, text, content_hash(text), at)
+    signature = signer_for(index.params.num_perm, index.params.shingle_words).sign(text)
+    return index.check(article_id, signature, content_hash(text), at)
 
 
 def test_first_seen_wins_for_exact_copies(index):
@@ -120,11 +121,23 @@ def test_arrival_order_decides_and_replays_agree():
 
 def test_signatures_are_identical_in_another_process():
     code = (
-        "import sys; from worker.dedup.signature import Signer; "
+        "import sys; from worker.dedup.signature import Signer, from_record, signer_for, to_record; "
         "sys.stdout.buffer.write(Signer().sign(sys.stdin.read()).minhash.tobytes())"
     )
     other = subprocess.run([sys.executable, "-c", code], input=body(STORY).encode(), capture_output=True, check=True)
     assert np.array_equal(np.frombuffer(other.stdout, dtype=np.uint32), Signer().sign(body(STORY)).minhash)
+
+
+def test_signature_record_round_trips():
+    signature = Signer().sign(body(STORY))
+    restored = from_record(to_record(signature))
+    assert np.array_equal(restored.minhash, signature.minhash) and np.array_equal(restored.facts, signature.facts)
+    assert restored.shingles == signature.shingles
+
+
+def test_a_signature_of_another_size_is_refused(index):
+    with pytest.raises(ValueError):
+        index.check("a", Signer(num_perm=64).sign(body(STORY)), "h", T0)
 
 
 def test_bands_times_rows_must_fit_the_permutations():

@@ -14,15 +14,13 @@ All decisions are a function of the arrival order alone, so replaying the same l
 
 from __future__ import annotations
 
-import base64
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
-from worker.dedup.signature import Signature, Signer, band_keys, containment, fact_containment
+from schemas import TextSignature
+from worker.dedup.signature import Signature, band_keys, containment, fact_containment, from_record, to_record
 
 
 @dataclass(frozen=True)
@@ -53,16 +51,16 @@ class DuplicateIndex:
             raise ValueError("bands × rows must not exceed num_perm")
         self.store = store
         self.params = params
-        self.signer = Signer(params.num_perm, params.shingle_words)
 
-    def check(self, article_id: str, body: str, content_hash: str, event_time: datetime) -> Decision:
+    def check(self, article_id: str, signature: Signature, content_hash: str, event_time: datetime) -> Decision:
         """Decide for one article (in arrival order) and index it. A replayed id gets its earlier decision."""
+        if len(signature.minhash) != self.params.num_perm:
+            raise ValueError(f"signature has {len(signature.minhash)} permutations, the index {self.params.num_perm}")
         entry = self.store.get(f"s:{article_id}")
         if entry is not None:
             return _decision(article_id, entry["root"], entry["kind"], entry["sim"])
         meta = self._meta()
         meta["wm"] = max(meta["wm"] or event_time.timestamp(), event_time.timestamp())
-        signature = self.signer.sign(body)
         root, kind, similarity = self._match(article_id, content_hash, signature)
         self._add(article_id, content_hash, signature, root, kind, similarity, meta)
         self._expire(meta)
@@ -111,13 +109,7 @@ class DuplicateIndex:
 
     def _signature(self, article_id: str) -> Signature | None:
         entry = self.store.get(f"s:{article_id}")
-        if entry is None:
-            return None
-        return Signature(
-            np.frombuffer(base64.b64decode(entry["mh"]), dtype=np.uint32),
-            entry["n"],
-            np.frombuffer(base64.b64decode(entry["facts"]), dtype=np.uint32),
-        )
+        return None if entry is None else from_record(TextSignature.model_validate(entry["sig"]))
 
     def _root(self, article_id: str) -> str:
         entry = self.store.get(f"s:{article_id}")
@@ -139,9 +131,7 @@ class DuplicateIndex:
             "kind": kind,
             "sim": similarity,
             "hash": content_hash,
-            "n": signature.shingles,
-            "mh": base64.b64encode(signature.minhash.tobytes()).decode(),
-            "facts": base64.b64encode(signature.facts.tobytes()).decode(),
+            "sig": to_record(signature).model_dump(),
             "exp": expires,
         }
         if self.store.get(f"h:{content_hash}") is None:

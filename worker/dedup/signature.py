@@ -11,12 +11,15 @@ match results from one template do not.
 
 from __future__ import annotations
 
+import base64
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from schemas import TextSignature
 from worker.clean.normalize import normalized_words
 
 _SHINGLE_MIX = np.uint64(0x100000001B3)
@@ -65,6 +68,30 @@ class Signer:
                 permuted = (self._mul[:, None] * shingles[None, :] + self._add[:, None]) >> np.uint64(32)
             minhash = permuted.min(axis=1).astype(np.uint32)
         return Signature(minhash, len(shingles), fact_hashes(text))
+
+
+@lru_cache(maxsize=4)
+def signer_for(num_perm: int, shingle_words: int) -> Signer:
+    """One signer per configuration and process (its permutations are built once)."""
+    return Signer(num_perm, shingle_words)
+
+
+def to_record(signature: Signature) -> TextSignature:
+    return TextSignature(
+        minhash=_encode(signature.minhash), shingles=signature.shingles, facts=_encode(signature.facts)
+    )
+
+
+def from_record(record: TextSignature) -> Signature:
+    return Signature(_decode(record.minhash), record.shingles, _decode(record.facts))
+
+
+def _encode(values: np.ndarray) -> str:
+    return base64.b64encode(values.astype("<u4").tobytes()).decode("ascii")
+
+
+def _decode(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32)
 
 
 def fact_hashes(text: str) -> np.ndarray:
