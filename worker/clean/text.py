@@ -15,14 +15,49 @@ from datetime import datetime
 from worker.clean.dates import looks_like_dateline, parse_datetime
 from worker.clean.normalize import block_key
 
+# Whole lines that are page furniture, not story: ads, share and follow prompts, related links, newsletter,
+# cookie and reprint notices, photo credits, comment prompts. Only lines of at most MAX_BOILERPLATE_WORDS count.
 BOILERPLATE = re.compile(
-    r"^(?:advertisement|advertising|sponsored( content)?|share( this( article| story)?)?|"
-    r"(?:read|see) (?:more|also)\b.*|related:.*|click here\b.*|subscribe\b.*|sign up\b.*|"
-    r"(?:photo|image|video)(?: credit)?:.*|getty images|skip to (?:main )?content|"
-    r"we use cookies\b.*|accept (?:all )?cookies|(?:copyright|©)\s.*|all rights reserved\.?)$",
+    r"^(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|"
+    r"share(?: this| on)?(?: article| story| page)?(?: on \w+)?|(?:order )?reprints?|print(?: this)?(?: article| page)?|"
+    r"e-?mail(?: this)? (?:article|story)|"
+    r"(?:read|see|watch|listen) (?:more|also|next)\b.*|related(?: articles?| stories| coverage)?:?.*|more from\b.*|"
+    r"you (?:may|might) also like.*|don'?t miss.*|recommended(?: for you)?:?|most (?:read|popular|viewed)|"
+    r"trending(?: now)?|tags?:?.*|topics?:|click here\b.*|subscribe\b.*|sign up\b.*|"
+    r"follow (?:us|@?\w+(?: \w+){0,4}) on (?:twitter|x|facebook|instagram|youtube|linkedin|tiktok)\b.*|"
+    r"(?:photo|image|picture|video|graphic)s?(?: credit| source| by| courtesy(?: of)?)?\s*[:|].*|"
+    r"(?:photo|image)s? (?:by|courtesy of)\b.*|credit:.*|getty images|shutterstock|"
+    r"skip to (?:main )?content|(?:we|this (?:web)?site) uses? cookies\b.*|accept (?:all )?cookies|"
+    r"by continuing to (?:use|browse)\b.*|(?:copyright|©)\s.*|all rights reserved\.?|"
+    r"(?:\d+ )?comments?|(?:leave|post|add) a (?:comment|reply)|tell us what you think.*|"
+    r"join the (?:conversation|discussion)\b.*|an error has occurred.*|please try again later\.?|thank you\.?|"
+    r"this copy is for your personal,? non-commercial use only\b.*)$",
     re.I,
 )
-BYLINE = re.compile(r"^[Bb][Yy]:?\s+(?P<names>[A-Z][\w.'\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'\-]+){0,7})$")
+# Newsletter and contact prompts: recognized by what they say anywhere in a short line.
+PROMPT = re.compile(
+    r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b|"
+    r"\bin your inbox\b|\b(?:may|can) be reached at\b|^(?:write to|contact|email)\b.*\S+@\S+\.\w+|"
+    r"\((?:AP|AFP|Reuters|EPA)?\s*(?:photo|image)s?\s*(?:/|by\b)[^)]*\)$|/\s*(?:getty images|shutterstock|afp|ap|reuters)\)?$",
+    re.I,
+)
+MAX_BOILERPLATE_WORDS = 40
+LIST_MARKER = re.compile(r"^(?:[-–•*·▪►]|\d{1,2}[.)])\s+")
+BYLINE = re.compile(
+    r"^(?:[Bb][Yy]|[Ww]ritten by|[Rr]eporting by):?\s+"
+    r"(?P<names>[A-Z][\w.'\-]+(?:[\s,]+(?:and\s+|&\s+)?[A-Z][\w.'\-]+){0,7})"
+    r"(?:\s*[|,;]\s*(?:[A-Z][\w.'\-]*\s*){1,4})?$"
+)
+# A wire dateline, which opens the story's first paragraph: ``WASHINGTON (Reuters) -``, ``June 23 (AP) —``.
+WIRE_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z.'\-]*(?:[ ,]+[A-Z][A-Za-z.'\-]*){0,4},?\s+)?"
+    r"\((?:Reuters|AP|AFP|UPI|Bloomberg|dpa|CNN|Xinhua|PA|ANSA|EFE|Kyodo|IANS|PTI)\)\s*[-—–]+\s*"
+)
+# A line that only says when the story was updated, without a date: ``Updated at 1:23 p.m.``.
+TIME_ONLY_UPDATE = re.compile(
+    r"^(?:last )?(?:updated|published|posted)(?: at| on)?:?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*[A-Z]{0,4}\.?$",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
 _SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 
@@ -84,7 +119,15 @@ def _is_headline_like(block: str) -> bool:
 
 
 def _is_body_like(block: str) -> bool:
-    return sentence_count(block) >= 2 or len(block.split()) > MAX_DEK_WORDS
+    return sentence_count(block) >= 2 or len(block.split()) > MAX_DEK_WORDS or bool(WIRE_DATELINE.match(block))
+
+
+def is_boilerplate(block: str) -> bool:
+    """A short line of page furniture (see ``BOILERPLATE`` and ``PROMPT``), list markers ignored."""
+    line = LIST_MARKER.sub("", block)
+    if len(line.split()) > MAX_BOILERPLATE_WORDS:
+        return False
+    return bool(BOILERPLATE.match(line) or PROMPT.search(line) or TIME_ONLY_UPDATE.match(line))
 
 
 def clean_text(text: str, title_hint: str | None = None) -> TextParts:
@@ -92,19 +135,25 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
     blocks, counts = unique_blocks(split_blocks(text))
     parts = TextParts()
     body: list[str] = []  # body candidates, with META where a dateline or byline stood
+    wire_dateline = ""  # a wire dateline printed on a line of its own opens the next paragraph
     for block in blocks:
-        if BOILERPLATE.match(block):
+        if is_boilerplate(block):
             continue
-        if looks_like_dateline(block):
-            parts.published_at = parts.published_at or parse_datetime(block)
+        if WIRE_DATELINE.fullmatch(block):
+            wire_dateline = block + " "
+            continue
+        line = LIST_MARKER.sub("", block)
+        if looks_like_dateline(line):
+            parts.published_at = parts.published_at or parse_datetime(line)
             body.append(META)
             continue
-        byline = BYLINE.match(block)
-        if byline and len(block.split()) <= 10:
-            parts.authors.extend(n for n in re.split(r",\s*|\s+and\s+", byline.group("names")) if n)
+        byline = BYLINE.match(line)
+        if byline and len(line.split()) <= 12:
+            parts.authors.extend(n for n in re.split(r",\s*|\s+(?:and|&)\s+", byline.group("names")) if n)
             body.append(META)
             continue
-        body.append(block)
+        body.append(wire_dateline + block)
+        wire_dateline = ""
     _take_header(parts, body, counts, title_hint)
     parts.paragraphs = [block for block in body if block is not META]
     return parts
