@@ -27,6 +27,7 @@ DeadLetterReason = Literal[
     "too_large",
     "not_utf8",
     "empty_after_cleaning",
+    "not_an_article",
     "internal_error",
 ]
 

@@ -10,7 +10,7 @@ from schemas import CleanedArticle, RawArticle
 from worker.clean.dates import parse_datetime
 from worker.clean.html import extract_html
 from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_text, short_hash
-from worker.clean.text import clean_text
+from worker.clean.text import clean_text, looks_like_article
 from worker.errors import Rejected
 
 LANGUAGE_SAMPLE_CHARS = 2000
@@ -48,6 +48,8 @@ def clean_article(
     body = "\n\n".join(paragraphs)
     if not body.strip():
         raise Rejected("empty_after_cleaning", "no article text left after cleaning")
+    if not looks_like_article(paragraphs, parts.title):
+        raise Rejected("not_an_article", "an error page, or links and headlines without running text")
     if raw.published_at:
         published_at = parse_datetime(raw.published_at, default_tz) or published_at
     canonical = canonical_url(page_canonical) or canonical_url(raw.url)

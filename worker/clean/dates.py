@@ -50,10 +50,22 @@ _HAS_MONTH_OR_ISO = re.compile(rf"\b(?:{_MONTH})\b|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1
 _HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
+# Abbreviations that name one side of the year (standard or summer time) are fixed offsets in hours:
+# ``8:00 CET`` is UTC+1 even in June. Generic ones (ET, PT, …) follow their region's rules.
+FIXED_OFFSETS: dict[str, float] = {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "BST": 1, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2,
+    "EET": 2, "EEST": 3, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+}  # fmt: skip
+
+
 def _zone(name: str, offset: int | None) -> tzinfo | None:
     if offset is not None:
         return tz.tzoffset(name, offset)
-    zone = ZONES.get((name or "").upper())
+    abbreviation = (name or "").upper()
+    if abbreviation in FIXED_OFFSETS:
+        return tz.tzoffset(abbreviation, int(FIXED_OFFSETS[abbreviation] * 3600))
+    zone = ZONES.get(abbreviation)
     return ZoneInfo(zone) if zone else None
 
 

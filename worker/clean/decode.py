@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import orjson
+from charset_normalizer import from_bytes
 from pydantic import ValidationError
 
 from schemas import RawArticle
 from worker.errors import Rejected
 
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|!--)", re.I)
+_DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-z0-9_.:-]+)", re.I)
+SNIFF_BYTES = 4096
 
 
 def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
@@ -22,7 +26,10 @@ def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Rejected("not_utf8", str(exc)) from None
+        html = decode_html_bytes(value)
+        if html is None:
+            raise Rejected("not_utf8", str(exc)) from None
+        return RawArticle(html=html)
     stripped = text.lstrip("\ufeff \t\r\n")
     if _HTML_START.match(stripped):
         return RawArticle(html=text)
@@ -41,6 +48,24 @@ def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
     if not (article.html or "").strip() and not (article.text or "").strip():
         raise Rejected("missing_content", "neither html nor text has content")
     return article
+
+
+def decode_html_bytes(value: bytes) -> str | None:
+    """An HTML page that is not UTF-8, decoded by its declared charset, else by the sniffed one; None if neither.
+
+    Plain text is not guessed at: it has no declaration, and short text sniffs unreliably.
+    """
+    head = value[:SNIFF_BYTES]
+    if not _HTML_START.match(head.decode("latin-1").lstrip("\ufeff \t\r\n")):
+        return None
+    declared = _DECLARED_CHARSET.search(head)
+    if declared:
+        try:
+            return value.decode(codecs.lookup(declared.group(1).decode("ascii")).name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    best = from_bytes(value).best()
+    return str(best) if best is not None else None
 
 
 def _short(exc: ValidationError) -> str:

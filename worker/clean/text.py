@@ -58,9 +58,20 @@ TIME_ONLY_UPDATE = re.compile(
     r"^(?:last )?(?:updated|published|posted)(?: at| on)?:?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*[A-Z]{0,4}\.?$",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)」』]*$")
+_SENTENCE_ENDS = re.compile(r"[.!?…。！？][\"'”’)」』]*(?=\s|$)")
 _SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 
+# An error page says so in its title or first line, and has little else.
+ERROR_PAGE = re.compile(
+    r"^(?:error )?(?:400|401|403|404|410|500|502|503)\b|\b(?:page|article|story|content|file) "
+    r"(?:was )?(?:not found|cannot be found|could not be found|(?:is )?no longer available|does not exist)\b|"
+    r"\b(?:access denied|forbidden|internal server error|service unavailable|something went wrong)\b",
+    re.I,
+)
+MAX_ERROR_PAGE_WORDS = 120
+# Running text has a sentence end every 100-300 characters; a list of headlines or links has hardly any.
+MAX_CHARS_PER_SENTENCE = 1500
 MAX_HEADLINE_WORDS = 25
 MAX_DEK_WORDS = 45
 MAX_HEADER_BLOCKS = 4  # headline, lede, dek and dateline come first; a short line further down is body
@@ -157,6 +168,16 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
     _take_header(parts, body, counts, title_hint)
     parts.paragraphs = [block for block in body if block is not META]
     return parts
+
+
+def looks_like_article(paragraphs: list[str], title: str | None) -> bool:
+    """False for error pages, and for bodies without running text: lists of links or headlines (index pages)."""
+    words = sum(len(p.split()) for p in paragraphs)
+    first_lines = [line for line in (title, paragraphs[0] if paragraphs else None) if line]
+    if words <= MAX_ERROR_PAGE_WORDS and any(ERROR_PAGE.search(line) for line in first_lines):
+        return False
+    sentences = sum(len(_SENTENCE_ENDS.findall(p)) for p in paragraphs)
+    return sum(len(p) for p in paragraphs) <= MAX_CHARS_PER_SENTENCE * max(1, sentences)
 
 
 def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> None:

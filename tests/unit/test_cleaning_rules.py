@@ -1,0 +1,148 @@
+"""One test per cleaning rule: boilerplate, bylines, wire datelines, non-articles, charsets, HTML extraction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from schemas import RawArticle
+from worker.clean import clean_article, decode_raw
+from worker.clean.dates import parse_datetime
+from worker.clean.html import block_text, extract_html
+from worker.clean.text import clean_text, is_boilerplate, looks_like_article
+from worker.errors import Rejected
+
+pytestmark = pytest.mark.unit
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+STORY = "The council approved the harbor budget on Tuesday. The vote was 7-2 after a long debate."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "Share this article",
+        "- Order Reprints",
+        "Read more: Dockworkers plan vote on new contract",
+        "You may also like...",
+        "DON'T MISS",
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        "Sign up for our daily newsletter",
+        "Write to Al Root at al.root@example.com",
+        "Have a tip? Amy Smith may be reached at asmith@example.com.",
+        "We use cookies to improve your experience.",
+        "This copy is for your personal, non-commercial use only.",
+        "Photo: Jane Smith / Getty Images",
+        "Firefighters on a ridge above the city on Saturday. (AP Photo/Noah Berger)",
+        "12 Comments",
+        "Updated at 1:23 p.m.",
+        "© 2025 Example News Group",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        STORY,
+        "Share prices fell 3% on Monday after the report.",
+        "Photographers gathered outside the court before dawn.",
+        "Read the full ruling, the judge told the lawyers, before you appeal.",
+        "The newsletter industry has grown fast, and several founders signed up for a new fund this year. " * 3,
+    ],
+)
+def test_story_lines_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By Jane Doe", ["Jane Doe"]),
+        ("BY JANE DOE", ["JANE DOE"]),
+        ("By Ann Lee, Tom Park and Sara Diaz", ["Ann Lee", "Tom Park", "Sara Diaz"]),
+        ("By Carlos Mendes | Reuters", ["Carlos Mendes"]),
+        ("Written by Jane Doe & John Roe", ["Jane Doe", "John Roe"]),
+    ],
+)
+def test_bylines_become_authors(byline: str, authors: list[str]) -> None:
+    parts = clean_text(f"Harbor Budget Passes\n{byline}\n{STORY}")
+    assert parts.authors == authors
+    assert parts.paragraphs == [STORY]
+
+
+def test_wire_dateline_on_its_own_line_opens_the_first_paragraph() -> None:
+    parts = clean_text(f"Budget Passes\nWASHINGTON (Reuters) -\n{STORY}")
+    assert parts.paragraphs == [f"WASHINGTON (Reuters) - {STORY}"]
+
+
+def test_wire_dateline_ends_the_header() -> None:
+    parts = clean_text(f"Budget Passes\nJune 23 (AP) — The council voted.\n{STORY}")
+    assert parts.title == "Budget Passes"
+    assert parts.subtitle is None
+    assert parts.paragraphs[0] == "June 23 (AP) — The council voted."
+
+
+def test_zone_abbreviations_for_one_season_are_fixed_offsets() -> None:
+    assert parse_datetime("2025-06-20 08:00 CET").isoformat() == "2025-06-20T08:00:00+01:00"
+    assert parse_datetime("June 20, 2025, 8:00 a.m. ET").isoformat() == "2025-06-20T08:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "title"),
+    [
+        (["Sorry, the page you requested could not be found."], "404 Not Found"),
+        (["Access denied"], "Error"),
+        ([f"Headline number {n} about the harbor" for n in range(60)], "Latest news"),
+    ],
+)
+def test_error_and_index_pages_are_not_articles(paragraphs: list[str], title: str) -> None:
+    assert not looks_like_article(paragraphs, title)
+
+
+def test_a_short_story_is_an_article() -> None:
+    assert looks_like_article([STORY], "Harbor Budget Passes")
+
+
+def test_index_page_becomes_not_an_article() -> None:
+    links = "".join(f"<li><a href='/n{n}'>Harbor story number {n} of the week</a></li>" for n in range(80))
+    html = f"<html><head><title>News</title></head><body><ul>{links}</ul></body></html>"
+    with pytest.raises(Rejected) as caught:
+        clean_article(RawArticle(html=html), NOW)
+    assert caught.value.reason in {"not_an_article", "empty_after_cleaning"}
+
+
+def test_pure_boilerplate_text_is_empty_after_cleaning() -> None:
+    with pytest.raises(Rejected) as caught:
+        clean_article(RawArticle(text="Advertisement\nShare this article\nSign up for our newsletter"), NOW)
+    assert caught.value.reason == "empty_after_cleaning"
+
+
+def test_html_bytes_are_decoded_by_their_declared_charset() -> None:
+    page = "<html><head><meta charset='windows-1252'></head><body><p>Café “quoted”</p></body></html>"
+    assert decode_raw(page.encode("cp1252"), 10_000).html == page
+
+
+def test_undeclared_html_charset_is_sniffed() -> None:
+    sentence = "Der Bürgermeister erklärte am Montag, dass die Straße über den Fluß gesperrt bleibt. "
+    page = f"<!DOCTYPE html><html><body><p>{sentence * 20}</p></body></html>"
+    assert decode_raw(page.encode("latin-1"), 100_000).html == page
+
+
+def test_html_sample_gives_text_and_zoned_metadata() -> None:
+    parts = extract_html((SAMPLES / "harbor-bridge.html").read_text("utf-8"))
+    assert parts.text and parts.title
+    assert parts.published_at is None or parts.published_at.tzinfo is not None
+
+
+def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
+    from lxml.html import fromstring
+
+    root = fromstring("<div><p>One <b>two</b></p><ul><li>three</li><li><p>four</p></li></ul></div>")
+    assert block_text(root) == "One two\nthree\nfour"
