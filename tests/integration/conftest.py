@@ -129,6 +129,7 @@ class Pipeline:
                 auto_offset_reset="earliest",
                 enable_auto_commit=False,
                 group_id=None,
+                isolation_level="read_committed",
             )
             await consumer.start()
             try:
