@@ -89,6 +89,7 @@ class CleanedArticle(ArticleContent):
     """Internal record on ``news.cleaned`` and ``news.unique``."""
 
     seen_at: datetime = Field(description="Event time: published, else fetched, else received.")
+    received_at: datetime | None = Field(None, description="When the raw message reached Kafka.")
     signature: TextSignature | None = Field(None, description="Set by the clean stage, read by dedup.")
     cluster_id: str | None = Field(None, description="Set by dedup: id of the first-seen copy.")
 

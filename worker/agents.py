@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -12,6 +13,7 @@ from faust.types import EventT
 from pydantic import ValidationError
 
 from schemas import CleanedArticle, DeadLetter, Stage
+from worker import metrics
 from worker.app import (
     app,
     cleaned_topic,
@@ -58,6 +60,7 @@ def as_message(event: EventT) -> Message:
 
 async def send_dead_letter(stage: Stage, message: Message, error: Exception) -> None:
     letter: DeadLetter = dead_letter(stage, message, error)
+    metrics.DEAD_LETTERS.labels(stage, letter.reason).inc()
     log.warning(
         "dead letter %s/%s at %s[%d]@%d: %s",
         stage,
@@ -81,35 +84,44 @@ def parse_cleaned(message: Message) -> CleanedArticle:
 async def clean(stream):
     async for event in stream.events():
         message = as_message(event)
+        metrics.STAGE_IN.labels("clean").inc()
         try:
-            article = clean_message(message, settings)
+            with metrics.STAGE_SECONDS.labels("clean").time():
+                article = clean_message(message, settings)
         except Exception as exc:  # a bad input never stops the worker: it becomes a dead letter
             await send_dead_letter("clean", message, exc)
             continue
         await cleaned_topic.send(key=article.id.encode(), value=article.to_json())
+        metrics.STAGE_OUT.labels("clean").inc()
 
 
 @app.agent(cleaned_topic)
 async def dedup(stream):
     async for event in stream.events():
         message = as_message(event)
+        metrics.STAGE_IN.labels("dedup").inc()
         try:
-            article = parse_cleaned(message)
-            verdict = check_duplicate(duplicate_index, article, message.received_at)
+            with metrics.STAGE_SECONDS.labels("dedup").time():
+                article = parse_cleaned(message)
+                verdict = check_duplicate(duplicate_index, article, message.received_at)
         except Exception as exc:
             await send_dead_letter("dedup", message, exc)
             continue
         if verdict:
             await duplicates_topic.send(key=verdict.id.encode(), value=verdict.to_json())
+            metrics.DUPLICATES.labels(verdict.kind).inc()
         else:
             unique = article.model_copy(update={"cluster_id": article.id})
             await unique_topic.send(key=article.id.encode(), value=unique.to_json())
+            metrics.STAGE_OUT.labels("dedup").inc()
+        metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index))
 
 
 @app.agent(unique_topic)
 async def entities(stream):
     async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_seconds):
         batch: list[tuple[Message, CleanedArticle]] = []
+        metrics.STAGE_IN.labels("entities").inc(len(events))
         for event in events:
             message = as_message(event)
             try:
@@ -119,15 +131,21 @@ async def entities(stream):
         if not batch:
             continue
         articles = [article for _, article in batch]
+        started = time.perf_counter()
         try:
             found = await run_ner(articles)
         except Exception as exc:
             for message, _ in batch:
                 await send_dead_letter("entities", message, exc)
             continue
+        per_article = (time.perf_counter() - started) / len(articles)
         for article, article_entities in zip(articles, found, strict=True):
             record = enrich(article, article_entities, extractor().model_name)
             await enriched_topic.send(key=article.id.encode(), value=record.to_json())
+            metrics.STAGE_SECONDS.labels("entities").observe(per_article)
+            metrics.STAGE_OUT.labels("entities").inc()
+            if article.received_at:
+                metrics.END_TO_END_SECONDS.observe((record.processed_at - article.received_at).total_seconds())
 
 
 @app.task
@@ -144,5 +162,6 @@ async def watch_event_loop() -> None:
 @app.timer(interval=60.0)
 async def report_event_loop_stalls() -> None:
     stall = loop_monitor.take_max()
+    metrics.EVENT_LOOP_STALL.set(stall)
     level = logging.WARNING if stall > settings.loop_stall_warning_seconds else logging.INFO
     log.log(level, "longest event-loop stall in the last minute: %.3f s", stall)

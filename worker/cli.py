@@ -44,7 +44,7 @@ def _settings(broker: str | None = None):
 )
 def worker(ctx: typer.Context) -> None:
     """Start a worker: Faust's own ``worker`` command (try ``news-ingest worker --help``)."""
-    from worker import agents  # noqa: F401  (registers the agents)
+    from worker import agents, web  # noqa: F401  (registers the agents and the web pages)
     from worker.app import app
 
     sys.argv = [sys.argv[0], "worker", *ctx.args]

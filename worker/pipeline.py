@@ -54,7 +54,8 @@ def clean_message(message: Message, settings: Settings) -> CleanedArticle:
     key = message.key.decode("utf-8", "replace").strip() if message.key else None
     article = clean_article(raw, message.received_at, key=key or None)
     signer = signer_for(settings.dedup_num_perm, settings.dedup_shingle_words)
-    return article.model_copy(update={"signature": to_record(signer.sign(article.body))})
+    signature = to_record(signer.sign(article.body))
+    return article.model_copy(update={"signature": signature, "received_at": message.received_at})
 
 
 def dead_letter(stage: Stage, message: Message, reason: Rejected | Exception) -> DeadLetter:

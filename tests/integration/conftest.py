@@ -58,6 +58,7 @@ class Pipeline:
     env: dict[str, str]
     workdir: Path
     workers: list[subprocess.Popen] = field(default_factory=list)
+    web_ports: list[int] = field(default_factory=list)
 
     def topic(self, name: str) -> str:
         return self.env[f"NEWS_INGEST_TOPIC_{name.upper()}"]
@@ -76,7 +77,8 @@ class Pipeline:
     def start_worker(self, ready_timeout: float = 90) -> subprocess.Popen:
         index = len(self.workers)
         log = (self.workdir / f"worker-{index}.log").open("wb")
-        env = {**self.env, "NEWS_INGEST_WEB_PORT": str(_free_port())}
+        self.web_ports.append(_free_port())
+        env = {**self.env, "NEWS_INGEST_WEB_PORT": str(self.web_ports[index])}
         env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{index}")  # each worker starts empty
         proc = subprocess.Popen(
             [*CLI, "worker", "-l", "info"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT

@@ -1,0 +1,23 @@
+"""Prometheus metrics of the worker, served on its web port at ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+STAGE_IN = Counter("news_ingest_stage_in_total", "Messages a stage received.", ["stage"])
+STAGE_OUT = Counter("news_ingest_stage_out_total", "Records a stage published downstream.", ["stage"])
+DEAD_LETTERS = Counter("news_ingest_dead_letters_total", "Dead letters, by stage and reason.", ["stage", "reason"])
+DUPLICATES = Counter("news_ingest_duplicates_total", "Duplicate verdicts, by kind.", ["kind"])
+STAGE_SECONDS = Histogram(
+    "news_ingest_stage_seconds",
+    "Processing time per message (per article for batched NER).",
+    ["stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+END_TO_END_SECONDS = Histogram(
+    "news_ingest_end_to_end_seconds",
+    "From an article's arrival on the raw topic to its enriched record.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+DEDUP_INDEX_ARTICLES = Gauge("news_ingest_dedup_index_articles", "Articles in the dedup index's window.")
+EVENT_LOOP_STALL = Gauge("news_ingest_event_loop_stall_seconds", "Longest event-loop stall in the last interval.")
