@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".news-ingest"), description="Where the worker keeps its table stores.")
     web_port: int = Field(6066, ge=1, le=65535, description="Worker web port (health, metrics).")
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    session_timeout_seconds: float = Field(30, gt=0, description="A silent worker leaves the group after this.")
+    heartbeat_interval_seconds: float = Field(3, gt=0, description="Consumer-group heartbeat interval.")
 
     topic_raw: str = "news.raw"
     topic_cleaned: str = "news.cleaned"

@@ -10,8 +10,8 @@ import pytest
 
 from schemas import CleanedArticle, DuplicateVerdict, EnrichedArticle
 from tests.conftest import ROOT
-from tests.integration.conftest import Pipeline, new_pipeline
 from tests.integration.test_end_to_end import keys_on_different_partitions
+from tests.kafka_support import Pipeline, new_pipeline
 from tests.unit.test_dedup import STORY, body, templated
 from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings

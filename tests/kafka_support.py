@@ -1,4 +1,4 @@
-"""A real Kafka broker for the test session, and a worker process per test on its own topics."""
+"""Kafka for the tests: a real broker per test session, and deployments of workers on their own topics."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from aiokafka import AIOKafkaConsumer
 
 from tests.conftest import ROOT
@@ -37,8 +36,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[str]:
+def broker_session() -> Iterator[str]:
     """``kafka://127.0.0.1:PORT``: a broker already listening there, else one started by dev/kafka.sh."""
     started = False
     env = {**os.environ, "KAFKA_PORT": str(BROKER_PORT), "KAFKA_CONTROLLER_PORT": str(BROKER_PORT + 1)}
@@ -57,8 +55,9 @@ class Pipeline:
     broker: str
     env: dict[str, str]
     workdir: Path
-    workers: list[subprocess.Popen] = field(default_factory=list)
+    workers: list[subprocess.Popen | None] = field(default_factory=list)
     web_ports: list[int] = field(default_factory=list)
+    launches: list[int] = field(default_factory=list)
 
     def topic(self, name: str) -> str:
         return self.env[f"NEWS_INGEST_TOPIC_{name.upper()}"]
@@ -74,31 +73,44 @@ class Pipeline:
             check=True,
         )
 
-    def start_worker(self, ready_timeout: float = 90) -> subprocess.Popen:
-        index = len(self.workers)
-        log = (self.workdir / f"worker-{index}.log").open("wb")
-        self.web_ports.append(_free_port())
-        env = {**self.env, "NEWS_INGEST_WEB_PORT": str(self.web_ports[index])}
-        env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{index}")  # each worker starts empty
+    def start_worker(self, slot: int | None = None, ready_timeout: float = 90) -> subprocess.Popen:
+        """Start a worker in a new slot (its own data dir and web port), or again in an existing ``slot``."""
+        if slot is None:
+            slot = len(self.workers)
+            self.workers.append(None)
+            self.web_ports.append(_free_port())
+            self.launches.append(0)
+        self.launches[slot] += 1
+        log = self._log_path(slot).open("wb")
+        env = {**self.env, "NEWS_INGEST_WEB_PORT": str(self.web_ports[slot])}
+        env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{slot}")
         proc = subprocess.Popen(
             [*CLI, "worker", "-l", "info"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
         )
-        self.workers.append(proc)
-        self.wait_for_log(index, "Ready", ready_timeout)
+        self.workers[slot] = proc
+        self.wait_for_log(slot, "Ready", ready_timeout)
         return proc
 
-    def log_text(self, index: int) -> str:
-        return (self.workdir / f"worker-{index}.log").read_text(errors="replace")
+    def kill_worker(self, slot: int) -> None:
+        self.workers[slot].send_signal(signal.SIGKILL)
+        self.workers[slot].wait()
 
-    def wait_for_log(self, index: int, text: str, timeout: float) -> None:
+    def _log_path(self, slot: int) -> Path:
+        return self.workdir / f"worker-{slot}.{self.launches[slot]}.log"
+
+    def log_text(self, slot: int) -> str:
+        """The log of the slot's current (latest) launch."""
+        return self._log_path(slot).read_text(errors="replace")
+
+    def wait_for_log(self, slot: int, text: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.log_text(index):
+            if text in self.log_text(slot):
                 return
-            if self.workers[index].poll() is not None:
+            if self.workers[slot].poll() is not None:
                 break
             time.sleep(0.3)
-        raise AssertionError(f"worker {index} did not log {text!r}:\n{self.log_text(index)[-4000:]}")
+        raise AssertionError(f"worker {slot} did not log {text!r}:\n{self.log_text(slot)[-4000:]}")
 
     def send(self, messages: list[tuple[bytes | None, bytes]]) -> list[int]:
         """Send (key, value) pairs to the raw topic; returns the partition each landed on."""
@@ -151,6 +163,7 @@ class Pipeline:
         return asyncio.run(run())
 
     def stop(self) -> None:
+        """SIGTERM every running worker and wait for it (SIGKILL after 30 s)."""
         for proc in self.workers:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -178,10 +191,3 @@ def new_pipeline(broker: str, workdir: Path, overrides: dict[str, str] | None = 
     deployment = Pipeline(broker, env, workdir)
     deployment.cli("topics", "create")
     return deployment
-
-
-@pytest.fixture
-def pipeline(kafka_broker: str, tmp_path: Path) -> Iterator[Pipeline]:
-    deployment = new_pipeline(kafka_broker, tmp_path)
-    yield deployment
-    deployment.stop()
