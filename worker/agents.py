@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TypeVar
 
 from faust.types import EventT
 from pydantic import ValidationError
 
-from schemas import CleanedArticle, DeadLetter, Stage
+from schemas import CleanedArticle, DeadLetter, DuplicateVerdict, Stage
 from worker import metrics
 from worker.app import (
     app,
@@ -32,6 +34,7 @@ from worker.loop_monitor import LoopStallMonitor
 from worker.pipeline import Message, check_duplicate, clean_message, dead_letter, enrich
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 duplicate_index = DuplicateIndex(dedup_index, settings.dedup_params())
 
 
@@ -80,33 +83,40 @@ def parse_cleaned(message: Message) -> CleanedArticle:
         raise Rejected("invalid_schema", str(exc)[:2000]) from None
 
 
+def decide(message: Message) -> tuple[CleanedArticle, DuplicateVerdict | None]:
+    article = parse_cleaned(message)
+    return article, check_duplicate(duplicate_index, article, message.received_at)
+
+
+async def attempt(stage: Stage, message: Message, work: Callable[..., T], *args: object) -> T | None:
+    """Run ``work(*args)`` for one message, timed; a failure of any kind becomes a dead letter and gives None."""
+    metrics.STAGE_IN.labels(stage).inc()
+    try:
+        with metrics.STAGE_SECONDS.labels(stage).time():
+            return work(*args)
+    except Exception as exc:  # a bad input never stops the worker
+        await send_dead_letter(stage, message, exc)
+        return None
+
+
 @app.agent(raw_topic)
 async def clean(stream):
     async for event in stream.events():
         message = as_message(event)
-        metrics.STAGE_IN.labels("clean").inc()
-        try:
-            with metrics.STAGE_SECONDS.labels("clean").time():
-                article = clean_message(message, settings)
-        except Exception as exc:  # a bad input never stops the worker: it becomes a dead letter
-            await send_dead_letter("clean", message, exc)
-            continue
-        await cleaned_topic.send(key=article.id.encode(), value=article.to_json())
-        metrics.STAGE_OUT.labels("clean").inc()
+        article = await attempt("clean", message, clean_message, message, settings)
+        if article is not None:
+            await cleaned_topic.send(key=article.id.encode(), value=article.to_json())
+            metrics.STAGE_OUT.labels("clean").inc()
 
 
 @app.agent(cleaned_topic)
 async def dedup(stream):
     async for event in stream.events():
         message = as_message(event)
-        metrics.STAGE_IN.labels("dedup").inc()
-        try:
-            with metrics.STAGE_SECONDS.labels("dedup").time():
-                article = parse_cleaned(message)
-                verdict = check_duplicate(duplicate_index, article, message.received_at)
-        except Exception as exc:
-            await send_dead_letter("dedup", message, exc)
+        decided = await attempt("dedup", message, decide, message)
+        if decided is None:
             continue
+        article, verdict = decided
         if verdict:
             await duplicates_topic.send(key=verdict.id.encode(), value=verdict.to_json())
             metrics.DUPLICATES.labels(verdict.kind).inc()
