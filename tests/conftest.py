@@ -20,7 +20,7 @@ def sample_bytes() -> bytes:
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[str]:
     """``kafka://127.0.0.1:PORT``: a broker already listening there, else one started by dev/kafka.sh."""
-    from tests.kafka_support import broker_session
+    from bench.deployment import broker_session
 
     yield from broker_session()
 
@@ -28,7 +28,7 @@ def kafka_broker() -> Iterator[str]:
 @pytest.fixture
 def pipeline(kafka_broker: str, tmp_path: Path):
     """A deployment on fresh topics; its workers are stopped afterwards."""
-    from tests.kafka_support import new_pipeline
+    from bench.deployment import new_pipeline
 
     deployment = new_pipeline(kafka_broker, tmp_path)
     yield deployment

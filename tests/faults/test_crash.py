@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from bench.deployment import Pipeline, new_pipeline
 from bench.workload import build
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
-from tests.kafka_support import Pipeline, new_pipeline
 from worker.accounting import Report, account, dead_letter_identity, message_identity
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from bench.deployment import Pipeline, new_pipeline
 from schemas import CleanedArticle, DuplicateVerdict, EnrichedArticle
 from tests.conftest import ROOT
 from tests.integration.test_end_to_end import keys_on_different_partitions
-from tests.kafka_support import Pipeline, new_pipeline
 from tests.unit.test_dedup import STORY, body, templated
 from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings

@@ -6,8 +6,8 @@ import orjson
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
+from bench.deployment import Pipeline
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
-from tests.kafka_support import Pipeline
 from tests.sample_expectations import TITLE, assert_sample_record
 from tests.unit.test_offline_pipeline import HTML, assert_harbor_page
 

@@ -9,7 +9,7 @@ import urllib.request
 import orjson
 import pytest
 
-from tests.kafka_support import Pipeline
+from bench.deployment import Pipeline
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -1,4 +1,5 @@
-"""Kafka for the tests: a real broker per test session, and deployments of workers on their own topics."""
+"""Real deployments on this machine, for tests and benchmarks: a local Kafka broker from dev/kafka.sh, and
+worker processes on their own app id and topics."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
-from tests.conftest import ROOT
 from worker.kafka import bootstrap_servers, producer
 
+ROOT = Path(__file__).resolve().parents[1]
 BROKER_PORT = int(os.environ.get("NEWS_INGEST_TEST_KAFKA_PORT", "19092"))
 KAFKA_SH = ROOT / "dev" / "kafka.sh"
 CLI = [sys.executable, "-m", "worker"]
@@ -134,7 +135,8 @@ class Pipeline:
         return [r.value for r in self.read_records(self.topic(name), expected, timeout, settle)]
 
     def read_records(self, topic: str, expected: int, timeout: float = 120, settle: float = 3) -> list:
-        """Records of ``topic`` from the start: waits for ``expected`` of them, then ``settle`` s for extras."""
+        """Records of ``topic`` from the start, once at least ``expected`` are there and everything up to the
+        topic's end has been read; then ``settle`` seconds more, to catch records that should not be there."""
 
         async def run() -> list:
             consumer = AIOKafkaConsumer(
@@ -147,12 +149,18 @@ class Pipeline:
             )
             await consumer.start()
             try:
+                while not consumer.assignment():  # without a group, every partition is assigned once known
+                    await asyncio.sleep(0.05)
+                partitions = sorted(consumer.assignment())
                 records: list = []
                 deadline, settled_at = time.monotonic() + timeout, None
                 while time.monotonic() < deadline:
-                    for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    for batch in (await consumer.getmany(timeout_ms=300)).values():
                         records.extend(batch)
-                    if len(records) >= expected:
+                    if len(records) < expected:
+                        continue
+                    ends = await consumer.end_offsets(partitions)
+                    if all([await consumer.position(tp) >= ends[tp] for tp in partitions]):
                         settled_at = settled_at or time.monotonic() + settle
                         if time.monotonic() >= settled_at:
                             break
