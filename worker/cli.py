@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
+from collections.abc import Coroutine
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from worker.inputs import InputRecord
+    from worker.settings import Settings
+
+T = TypeVar("T")
 
 cli = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 topics_cli = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
@@ -28,14 +40,70 @@ BrokerOption = Annotated[
 ]
 
 
-def _settings(broker: str | None = None):
-    """Settings with an optional ``--broker`` override, applied before the app is imported."""
+def _settings(broker: str | None = None) -> Settings:
+    """Settings with an optional ``--broker`` override, applied before the app is imported. A wrong value
+    is one line on stderr naming the variable, and exit code 2."""
+    from pydantic import ValidationError
+
     from worker.settings import get_settings
 
     if broker:
         os.environ["NEWS_INGEST_BROKER"] = broker
         get_settings.cache_clear()
-    return get_settings()
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        _fail(settings_error(exc), code=2)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """``NEWS_INGEST_PARTITIONS='abc': Input should be a valid integer…`` for each wrong setting."""
+    from worker.settings import Settings
+
+    prefix = Settings.model_config.get("env_prefix", "")
+    problems = []
+    for error in exc.errors():
+        name = f"{prefix}{'_'.join(str(part) for part in error['loc']).upper()}"
+        problems.append(f"{name}={error['input']!r}: {error['msg']}")
+    return "invalid setting " + "; ".join(problems)
+
+
+SECRET_NAME = re.compile(r"password|secret|token|sasl|key", re.IGNORECASE)
+
+
+def mask_secrets(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the value of every secret-looking name (password, token, SASL, key…) masked."""
+    return {
+        name: "***" if SECRET_NAME.search(name) and value not in (None, "") else value
+        for name, value in settings.items()
+    }
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _run(broker: str, work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's Kafka work. An unreachable broker or a Kafka error ends it with one line on stderr
+    and exit code 1; connecting is bounded by ``worker.kafka.CONNECT_TIMEOUT_SECONDS``."""
+    from aiokafka.errors import KafkaError
+
+    from worker.kafka import BrokerUnavailable, bootstrap_servers, quiet_aiokafka_logs
+
+    quiet_aiokafka_logs()
+    try:
+        return asyncio.run(work)
+    except BrokerUnavailable as exc:
+        _fail(str(exc))
+    except (KafkaError, TimeoutError) as exc:
+        _fail(f"Kafka at {bootstrap_servers(broker)}: {type(exc).__name__}: {exc}")
+
+
+@cli.callback()
+def _startup() -> None:
+    # Every command validates the settings first, so a wrong value fails before any work starts.
+    _settings()
 
 
 @cli.command(
@@ -59,10 +127,90 @@ def topics_create(broker: BrokerOption = None) -> None:
     from worker.kafka import create_topics
 
     specs = topic_specs()
-    created = asyncio.run(create_topics(settings.broker, specs, settings.replication_factor))
+    created = _run(settings.broker, create_topics(settings.broker, specs, settings.replication_factor))
     for name, partitions, config in specs:
         state = "created" if name in created else "exists"
         out.print(f"{name:40} partitions={partitions}  {state:8} {config}")
+
+
+@topics_cli.command("describe")
+def topics_describe(
+    broker: BrokerOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: topic → partitions (null: missing).")
+    ] = False,
+) -> None:
+    """Partitions of every topic, with end offset, the worker group's committed offset and its lag.
+
+    Lag is shown for the topics the worker's agents read; with nothing committed yet, it counts from the
+    start of the log. Output and changelog topics are not read through the group: their lag is '-'.
+    """
+    settings = _settings(broker)
+    from worker import agents  # noqa: F401  (registers the agents: which topics the group reads)
+    from worker.app import app, topic_specs
+    from worker.kafka import describe_topics
+
+    readers = {agent.channel.get_topic_name(): agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()}
+    names = [name for name, _, _ in topic_specs()]
+    described = _run(settings.broker, describe_topics(settings.broker, settings.app_id, names))
+    if as_json:
+        data = {
+            topic: None
+            if rows is None
+            else [
+                {
+                    "partition": row.partition,
+                    "start": row.start,
+                    "end": row.end,
+                    "committed": row.committed,
+                    "lag": row.lag if topic in readers else None,
+                    "read_by": readers.get(topic),
+                }
+                for row in rows
+            ]
+            for topic, rows in described.items()
+        }
+        sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+        return
+    table = Table(title=f"consumer group {settings.app_id} at {settings.broker}")
+    table.add_column("topic", overflow="fold")
+    table.add_column("read by")
+    for column in ("partition", "end offset", "committed", "lag"):
+        table.add_column(column, justify="right")
+    for topic, rows in described.items():
+        if rows is None:
+            table.add_row(topic, "", "-", "[red]missing[/]", "", "")
+            table.caption = "missing topics: run `news-ingest topics create`"
+            continue
+        for row in rows:
+            lag = str(row.lag) if topic in readers else "-"
+            committed = "-" if row.committed is None else str(row.committed)
+            table.add_row(topic, readers.get(topic, ""), str(row.partition), str(row.end), committed, lag)
+    out.print(table)
+
+
+class KeyFrom(StrEnum):
+    none = "none"
+    filename = "filename"
+    id = "id"
+    url = "url"
+
+
+def message_key(record: InputRecord, key_from: KeyFrom | None) -> bytes | None:
+    """The Kafka key of an input: by default the file name for .html/.txt files and none for JSONL lines;
+    ``filename`` keys JSONL lines by their file's name, ``id``/``url`` by that field of the JSON value."""
+    if key_from is None:
+        return record.key
+    if key_from is KeyFrom.filename:
+        return record.key or (None if record.origin == "-" else Path(record.origin).name.encode())
+    if key_from is KeyFrom.none:
+        return None
+    try:
+        data = orjson.loads(record.value)
+    except orjson.JSONDecodeError:
+        return None
+    field = data.get(key_from.value) if isinstance(data, dict) else None
+    return str(field).encode() if field not in (None, "") else None
 
 
 @cli.command()
@@ -70,31 +218,55 @@ def send(
     paths: Annotated[list[str], typer.Argument(help="JSONL files, directories of .html/.txt/.jsonl, or - for stdin.")],
     broker: BrokerOption = None,
     topic: Annotated[str | None, typer.Option(help="Target topic (default: the raw topic).")] = None,
+    key_from: Annotated[
+        KeyFrom | None,
+        typer.Option(
+            "--key-from",
+            help="Message key: none, filename, or the JSON value's id or url field "
+            "(default: the file name for .html/.txt files, none for JSONL lines).",
+        ),
+    ] = None,
+    rate: Annotated[float | None, typer.Option("--rate", min=0.001, help="Send at most N messages per second.")] = None,
 ) -> None:
     """Send raw articles to the raw topic."""
     settings = _settings(broker)
     from worker.inputs import read_inputs
-    from worker.kafka import producer
+    from worker.kafka import connected, producer
+
+    target = topic or settings.topic_raw
+    unkeyed = 0
 
     async def run() -> int:
+        nonlocal unkeyed
         sent = 0
-        kafka = producer(settings.broker)
-        await kafka.start()
-        try:
+        loop = asyncio.get_running_loop()
+        async with connected(producer(settings.broker), settings.broker) as kafka:
+            started = loop.time()
+            pending = []
             with _progress() as progress:
                 task = progress.add_task("sending", total=None)
                 for record in read_inputs(paths):
-                    await kafka.send(topic or settings.topic_raw, record.value, key=record.key)
+                    if rate and (wait := started + sent / rate - loop.time()) > 0:
+                        await asyncio.sleep(wait)
+                    key = message_key(record, key_from)
+                    unkeyed += key is None
+                    pending.append(await kafka.send(target, record.value, key=key))
                     sent += 1
                     progress.advance(task)
-                await kafka.flush()
-        finally:
-            await kafka.stop()
+                    if len(pending) >= 1000:
+                        await asyncio.gather(*pending)  # surfaces a failed send as a KafkaError
+                        pending.clear()
+                await asyncio.gather(*pending)
         return sent
 
     started = time.perf_counter()
-    sent = asyncio.run(run())
-    err.print(f"sent {sent} messages to {topic or settings.topic_raw} in {time.perf_counter() - started:.1f}s")
+    try:
+        sent = _run(settings.broker, run())
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    seconds = time.perf_counter() - started
+    keys = f", {unkeyed} without a key" if key_from in (KeyFrom.id, KeyFrom.url) and unkeyed else ""
+    err.print(f"sent {sent} messages to {target} in {seconds:.1f}s ({sent / seconds:.1f}/s){keys}", highlight=False)
 
 
 @cli.command()
@@ -127,7 +299,64 @@ def tail(
             if count is not None and seen >= count:
                 return
 
-    asyncio.run(run())
+    _run(settings.broker, run())
+
+
+@cli.command()
+def replay(
+    broker: BrokerOption = None,
+    reasons: Annotated[
+        list[str] | None, typer.Option("--reason", help="Only dead letters with this reason code (repeatable).")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="Only dead letters from this stage: clean, dedup, entities.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N dead letters.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be replayed; send nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Also replay too_large dead letters.")] = False,
+    until_idle: Annotated[
+        float, typer.Option("--until-idle", min=0.1, help="Stop reading after this many seconds without a record.")
+    ] = 5.0,
+) -> None:
+    """Send chosen dead letters' original bytes and key back to the topic they came from.
+
+    That is the raw topic for the clean stage. The dead-letter topic is read from the beginning up to its end
+    when the command starts, so letters that fail again are not replayed twice in one run.
+    """
+    settings = _settings(broker)
+    from typing import get_args
+
+    from schemas import DeadLetterReason, Stage
+    from worker.replay import REFUSED_REASONS, Selection, replay
+
+    for value, allowed in [*((r, get_args(DeadLetterReason)) for r in reasons or ()), (stage, get_args(Stage))]:
+        if value is not None and value not in allowed:
+            _fail(f"unknown reason or stage {value!r}; expected one of: {', '.join(allowed)}", code=2)
+    selection = Selection(frozenset(reasons or ()), stage, limit, force)
+
+    def show(letter) -> None:
+        key = "-" if letter.key is None else letter.key.decode("utf-8", "replace")
+        out.print(
+            f"{'would replay' if dry_run else 'replay'} {letter.reason} at {letter.stage} "
+            f"{letter.topic}[{letter.partition}]@{letter.offset} key={key} {len(letter.original)} bytes",
+            highlight=False,
+            markup=False,
+        )
+
+    report = _run(
+        settings.broker, replay(settings.broker, settings.topic_deadletter, selection, until_idle, dry_run, show)
+    )
+    verb = "would replay" if dry_run else "replayed"
+    notes = [f"{report.read} read"]
+    if report.refused:
+        notes.append(f"{report.refused} refused ({', '.join(sorted(REFUSED_REASONS))}; use --force)")
+    if report.unreadable:
+        notes.append(f"{report.unreadable} unreadable")
+    err.print(
+        f"{verb} {len(report.chosen)} dead letters from {settings.topic_deadletter} in {report.seconds:.1f}s "
+        f"({', '.join(notes)})",
+        highlight=False,
+    )
 
 
 def summarize(value: bytes) -> str:
@@ -207,9 +436,9 @@ def schema_export(
 
 @cli.command()
 def config() -> None:
-    """Print the effective settings (from NEWS_INGEST_* variables and .env)."""
+    """Print the effective settings (from NEWS_INGEST_* variables and .env) as JSON, secrets masked."""
     settings = _settings()
-    out.print_json(orjson.dumps(settings.model_dump(mode="json")).decode())
+    out.print_json(orjson.dumps(mask_secrets(settings.model_dump(mode="json"))).decode())
 
 
 def _progress() -> Progress:

@@ -1,14 +1,35 @@
-"""Small aiokafka helpers for the CLI and tests: bootstrap address, topic creation, produce, consume."""
+"""Small aiokafka helpers for the CLI and tests: bootstrap address, connecting with a deadline, topic
+creation and description, produce, consume."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+CONNECT_TIMEOUT_SECONDS = 6.0
+REQUEST_TIMEOUT_MS = 10_000
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not be reached (or did not answer) within ``CONNECT_TIMEOUT_SECONDS``."""
+
+    def __init__(self, broker: str, detail: str) -> None:
+        super().__init__(f"cannot reach Kafka at {bootstrap_servers(broker)} ({broker}): {detail}")
+
+
+class _Client(Protocol):
+    async def start(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Client)
 
 
 def bootstrap_servers(broker: str) -> str:
@@ -17,14 +38,52 @@ def bootstrap_servers(broker: str) -> str:
     return ",".join(h for h in hosts if h)
 
 
+class _LastError(logging.Handler):
+    """Keeps aiokafka's last warning or error (e.g. why a connection failed) instead of printing it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.message: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.message = record.getMessage()
+
+
+_last_error = _LastError()
+
+
+def quiet_aiokafka_logs() -> None:
+    """Route aiokafka's log lines into ``BrokerUnavailable`` messages rather than onto stderr."""
+    log = logging.getLogger("aiokafka")
+    log.addHandler(_last_error)
+    log.propagate = False
+
+
+@contextlib.asynccontextmanager
+async def connected(client: C, broker: str) -> AsyncIterator[C]:
+    """Start ``client`` within ``CONNECT_TIMEOUT_SECONDS`` (``BrokerUnavailable`` otherwise); always stop it."""
+    _last_error.message = None
+    try:
+        try:
+            await asyncio.wait_for(client.start(), CONNECT_TIMEOUT_SECONDS)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            detail = _last_error.message or str(exc) or f"no answer within {CONNECT_TIMEOUT_SECONDS:.0f}s"
+            raise BrokerUnavailable(broker, detail) from exc
+        yield client
+    finally:
+        await (client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop())
+
+
+def admin(broker: str) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS)
+
+
 async def create_topics(
     broker: str, topics: Iterable[tuple[str, int, dict[str, str]]], replication: int = 1
 ) -> list[str]:
     """Create (name, partitions, config) topics that do not exist yet; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
+    async with connected(admin(broker), broker) as client:
+        existing = set(await client.list_topics())
         wanted = [
             NewTopic(name, partitions, replication, topic_configs=config)
             for name, partitions, config in topics
@@ -32,10 +91,51 @@ async def create_topics(
         ]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+                await client.create_topics(wanted)
         return [t.name for t in wanted]
-    finally:
-        await admin.close()
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    """One partition of a topic as a consumer group sees it; ``committed`` is None if the group has none."""
+
+    topic: str
+    partition: int
+    start: int
+    end: int
+    committed: int | None
+
+    @property
+    def lag(self) -> int:
+        """Records the group has yet to process (from the log start when it has committed nothing)."""
+        return self.end - (self.start if self.committed is None else max(self.committed, self.start))
+
+
+async def describe_topics(broker: str, group: str, topics: list[str]) -> dict[str, list[PartitionLag] | None]:
+    """Per topic (None if it does not exist), its partitions with log start, end and ``group``'s offsets."""
+    async with connected(admin(broker), broker) as client:
+        existing = set(await client.list_topics())  # describing a missing topic could auto-create it
+        present = [t for t in topics if t in existing]
+        described = await client.describe_topics(present) if present else []
+        committed = await client.list_consumer_group_offsets(group)
+    partitions = {
+        t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described if t["error_code"] == 0
+    }
+    tps = [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS)
+    async with connected(consumer, broker):
+        starts = await consumer.beginning_offsets(tps) if tps else {}
+        ends = await consumer.end_offsets(tps) if tps else {}
+
+    def row(tp: TopicPartition) -> PartitionLag:
+        offset = committed.get(tp)
+        mine = offset.offset if offset is not None and offset.offset >= 0 else None
+        return PartitionLag(tp.topic, tp.partition, starts[tp], ends[tp], mine)
+
+    return {
+        topic: [row(TopicPartition(topic, p)) for p in partitions[topic]] if topic in partitions else None
+        for topic in topics
+    }
 
 
 def producer(broker: str, **options) -> AIOKafkaProducer:
@@ -43,15 +143,14 @@ def producer(broker: str, **options) -> AIOKafkaProducer:
         bootstrap_servers=bootstrap_servers(broker),
         max_request_size=options.pop("max_request_size", 16 * 1024 * 1024),
         linger_ms=options.pop("linger_ms", 5),
+        request_timeout_ms=options.pop("request_timeout_ms", REQUEST_TIMEOUT_MS),
         **options,
     )
 
 
-async def consume(
-    broker: str, topic: str, from_beginning: bool, idle_timeout: float | None = None
-) -> AsyncIterator[ConsumerRecord]:
-    """Records of ``topic`` (no consumer group, nothing committed); stops after ``idle_timeout`` of silence."""
-    consumer = AIOKafkaConsumer(
+def consumer(broker: str, topic: str, from_beginning: bool) -> AIOKafkaConsumer:
+    """A consumer of every partition of ``topic``: no group, nothing committed, committed records only."""
+    return AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers(broker),
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -60,14 +159,18 @@ async def consume(
         isolation_level="read_committed",
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=16 * 1024 * 1024,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
     )
-    await consumer.start()
-    try:
+
+
+async def consume(
+    broker: str, topic: str, from_beginning: bool, idle_timeout: float | None = None
+) -> AsyncIterator[ConsumerRecord]:
+    """Records of ``topic`` (see ``consumer``); stops after ``idle_timeout`` of silence."""
+    async with connected(consumer(broker, topic, from_beginning), broker) as kafka:
         while True:
             try:
-                record = await asyncio.wait_for(consumer.getone(), timeout=idle_timeout)
+                record = await asyncio.wait_for(kafka.getone(), timeout=idle_timeout)
             except TimeoutError:
                 return
             yield record
-    finally:
-        await consumer.stop()
