@@ -89,9 +89,8 @@ def _run(broker: str, work: Coroutine[Any, Any, T]) -> T:
     and exit code 1; connecting is bounded by ``worker.kafka.CONNECT_TIMEOUT_SECONDS``."""
     from aiokafka.errors import KafkaError
 
-    from worker.kafka import BrokerUnavailable, bootstrap_servers, quiet_aiokafka_logs
+    from worker.kafka import BrokerUnavailable, bootstrap_servers
 
-    quiet_aiokafka_logs()
     try:
         return asyncio.run(work)
     except BrokerUnavailable as exc:

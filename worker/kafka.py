@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -25,11 +25,7 @@ class BrokerUnavailable(Exception):
         super().__init__(f"cannot reach Kafka at {bootstrap_servers(broker)} ({broker}): {detail}")
 
 
-class _Client(Protocol):
-    async def start(self) -> None: ...
-
-
-C = TypeVar("C", bound=_Client)
+C = TypeVar("C", AIOKafkaAdminClient, AIOKafkaProducer, AIOKafkaConsumer)
 
 
 def bootstrap_servers(broker: str) -> str:
@@ -38,8 +34,8 @@ def bootstrap_servers(broker: str) -> str:
     return ",".join(h for h in hosts if h)
 
 
-class _LastError(logging.Handler):
-    """Keeps aiokafka's last warning or error (e.g. why a connection failed) instead of printing it."""
+class _LastMessage(logging.Handler):
+    """Keeps aiokafka's last warning or error, e.g. why a connection failed."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -49,29 +45,38 @@ class _LastError(logging.Handler):
         self.message = record.getMessage()
 
 
-_last_error = _LastError()
-
-
-def quiet_aiokafka_logs() -> None:
-    """Route aiokafka's log lines into ``BrokerUnavailable`` messages rather than onto stderr."""
+@contextlib.contextmanager
+def _aiokafka_logs_captured() -> Iterator[_LastMessage]:
+    """aiokafka's log lines go into the handler instead of onto stderr (only while connecting)."""
     log = logging.getLogger("aiokafka")
-    log.addHandler(_last_error)
+    handler, propagate = _LastMessage(), log.propagate
+    log.addHandler(handler)
     log.propagate = False
+    try:
+        yield handler
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+
+
+async def _stop(client: AIOKafkaAdminClient | AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    await (client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop())
 
 
 @contextlib.asynccontextmanager
 async def connected(client: C, broker: str) -> AsyncIterator[C]:
     """Start ``client`` within ``CONNECT_TIMEOUT_SECONDS`` (``BrokerUnavailable`` otherwise); always stop it."""
-    _last_error.message = None
-    try:
+    with _aiokafka_logs_captured() as logs:
         try:
             await asyncio.wait_for(client.start(), CONNECT_TIMEOUT_SECONDS)
         except (KafkaError, OSError, TimeoutError) as exc:
-            detail = _last_error.message or str(exc) or f"no answer within {CONNECT_TIMEOUT_SECONDS:.0f}s"
+            await _stop(client)
+            detail = logs.message or str(exc) or f"no answer within {CONNECT_TIMEOUT_SECONDS:.0f}s"
             raise BrokerUnavailable(broker, detail) from exc
+    try:
         yield client
     finally:
-        await (client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop())
+        await _stop(client)
 
 
 def admin(broker: str) -> AIOKafkaAdminClient:
