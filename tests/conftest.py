@@ -1,4 +1,4 @@
-"""Shared fixtures. Kafka fixtures live in tests/integration/conftest.py."""
+"""Shared fixtures: the bundled samples, the NER model, and a real Kafka broker (see bench/deployment.py)."""
 
 from __future__ import annotations
 
