@@ -1,6 +1,14 @@
 import pytest
 
-from worker.entities.canonical import Span, canonicalize, country_code, join_split_names, starts_sentence, trim
+from worker.entities.canonical import (
+    Span,
+    canonicalize,
+    country_code,
+    find_untagged_mentions,
+    join_split_names,
+    starts_sentence,
+    trim,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -127,3 +135,30 @@ def test_salience_favours_the_title_and_frequent_early_mentions():
     assert entities[0].salience == pytest.approx(1.0)
     assert entities[1].salience > entities[2].salience
     assert [e.country_code for e in entities] == ["CA", "MX", "PE"]
+
+
+def test_names_the_model_found_once_are_found_again():
+    body = 'Elon Musk met "Google" staff on Monday. Later, Musk said that the World Health Organization and WHO agreed with the plan and praised Google Maps.'
+    texts = {"title": "Musk Says SpaceX Will Launch From Texas", "body": body}
+    found = spans(body, [("Elon Musk", "PERSON"), ("Google", "ORG"), ("World Health Organization", "ORG")])
+    added = {(s.field, s.text, s.label) for s in find_untagged_mentions(found, texts)}
+    # the ``Google`` of ``Google Maps`` is part of a longer name
+    assert added == {("title", "Musk", "PERSON"), ("body", "Musk", "PERSON"), ("body", "WHO", "ORG")}
+
+
+def test_a_surname_shared_by_two_people_is_not_propagated():
+    texts = {"body": "John Smith and Mary Smith won. Smith thanked voters."}
+    found = [Span("body", 0, 10, "John Smith", "PERSON"), Span("body", 15, 25, "Mary Smith", "PERSON")]
+    assert find_untagged_mentions(found, texts) == []
+
+
+def test_an_acronym_may_leave_out_the_last_word():
+    text = "The Centers for Disease Control and Prevention said. The CDC agreed."
+    found = [("Centers for Disease Control and Prevention", "ORG"), ("CDC", "ORG")]
+    assert [e.count for e in canonicalize(spans(text, found))] == [2]
+
+
+def test_the_country_stays_apart_from_the_person_who_bears_its_name():
+    text = "Michael Jordan visited Jordan. Jordan welcomed him."
+    found = [("Michael Jordan", "PERSON"), ("Jordan", "GPE"), ("Jordan", "PERSON")]
+    assert {e.canonical for e in canonicalize(spans(text, found))} == {"Michael Jordan", "Jordan"}

@@ -117,8 +117,20 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
-def _initials(text: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[\w&]+", text) if w.casefold() not in _CONNECTORS).upper()
+def _initials(text: str) -> set[str]:
+    """Acronyms a name can have: ``CDC`` or ``DOJ`` (with or without ``of``, ``and``…)."""
+    words = re.findall(r"[\w&]+", text)
+    if len(words) < 2:
+        return set()
+    content = "".join(w[0] for w in words if w.casefold() not in _CONNECTORS).upper()
+    return {content, "".join(w[0] for w in words).upper()}
+
+
+def _expands(acronym: str, name: str) -> bool:
+    """``NATO`` of ``North Atlantic Treaty Organization``; ``CDC`` of ``Centers for Disease Control and Prevention``
+    (an acronym of three letters or more may leave out the last word)."""
+    forms = _initials(name)
+    return acronym in forms or (len(acronym) >= 3 and any(f[:-1] == acronym for f in forms))
 
 
 def _acronym(text: str) -> str | None:
@@ -156,6 +168,68 @@ def join_split_names(spans: list[Span], texts: Mapping[str, str]) -> list[Span]:
     return joined
 
 
+def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[Span]:
+    """Other occurrences, which the model left untagged, of names it found in the document.
+
+    One name keeps one sense in a document: ``Google`` tagged once is ``Google`` in quotes too, the surname of
+    ``Emmanuel Macron`` is ``Macron`` elsewhere, and the acronym of ``World Health Organization`` is ``WHO``.
+    A name found from two sources (``Smith`` of two Smiths) is ambiguous and left alone. An occurrence that
+    touches another capitalized word is part of a longer name and skipped, except after a title
+    (``President Trump``) or in a headline in title case.
+    """
+    labels: dict[str, set[str]] = defaultdict(set)  # candidate string → labels of the names it comes from
+    owners: dict[str, set[str]] = defaultdict(set)  # surname or acronym → the longer names it comes from
+    for span in spans:
+        words = span.text.split()
+        labels[span.text].add(span.label)
+        if span.label == "PERSON" and len(words) > 1 and words[-1][0].isupper():
+            labels[words[-1]].add("PERSON")
+            owners[words[-1]].add(span.text)
+        if span.label == "ORG":
+            for acronym in _initials(span.text):
+                labels[acronym].add("ORG")
+                owners[acronym].add(span.text)
+    candidates = {c: next(iter(ls)) for c, ls in labels.items() if len(ls) == 1 and len(owners[c]) <= 1 and len(c) > 1}
+    if not candidates:
+        return []
+    pattern = re.compile(
+        r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(candidates, key=len, reverse=True))) + r")(?![\w-])"
+    )
+    taken = defaultdict(list)
+    for span in spans:
+        taken[span.field].append((span.start, span.end))
+    found = []
+    for field, text in texts.items():
+        headline_case = _is_title_case(text)
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < e and s < end for s, e in taken[field]):
+                continue
+            if not headline_case and _touches_capitalized_word(text, start, end):
+                continue
+            found.append(
+                Span(field, start, end, match.group(), candidates[match.group()], starts_sentence(text[:start]))
+            )
+    return found
+
+
+def _is_title_case(text: str) -> bool:
+    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    return len(text) < 200 and bool(words) and sum(w[0].isupper() for w in words) > 0.7 * len(words)
+
+
+def _touches_capitalized_word(text: str, start: int, end: int) -> bool:
+    """A capitalized word right after, or right before in the same sentence and not a title (``Mr.``)."""
+    if re.match(r" +[A-Z]", text[end : end + 3]):
+        return True
+    before = re.search(r"(\S+) +$", text[max(0, start - 30) : start])
+    if not before or not before.group(1)[0].isupper() or not before.group(1)[-1].isalnum():
+        return False  # ``Later, Musk``: punctuation ends a name
+    if _TITLES.fullmatch(before.group(1) + " "):
+        return False
+    return not starts_sentence(before.group(1))
+
+
 def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> list[Entity]:
     """Group mentions that denote the same thing; entities ordered by salience, then first mention.
 
@@ -164,6 +238,8 @@ def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> l
     kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s))]
     surfaces = {s.text for s in kept}
     kept = [_drop_capital_the(s, surfaces) for s in kept]
+    if texts is not None:
+        kept += find_untagged_mentions(kept, texts)
     surfaces = {s.text for s in kept}
     labels: dict[str, set[str]] = defaultdict(set)
     for span in kept:
@@ -177,6 +253,8 @@ def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> l
     full_names = [p for p in persons if " " in p]
     person_keys: set[str] = set()
     for short in persons:
+        if key_of[short].startswith("country:") and labels[short] & _PLACE_ONLY_LABELS:
+            continue  # ``Jordan`` the country, also when ``Michael Jordan`` is in the story
         longer = [p for p in persons if len(p) > len(short) and _is_name_part(short, p)]
         if len({key_of[p] for p in longer}) == 1:
             key_of[short] = key_of[longer[0]]
@@ -193,7 +271,7 @@ def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> l
         acronym = _acronym(surface)
         if not acronym or key_of[surface] != surface:
             continue
-        expansions = [o for o in non_persons if len(o) > len(surface) and _initials(o) == acronym]
+        expansions = [o for o in non_persons if len(o) > len(surface) and _expands(acronym, o)]
         if len({key_of[o] for o in expansions}) == 1:
             key_of[surface] = key_of[expansions[0]]
 
