@@ -18,15 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from bench.deployment import Pipeline, broker_session, new_pipeline
+from bench.deployment import BROKER_PORT, ROOT, Pipeline, broker_session, new_pipeline
 from bench.workload import RawMessage, build
 from schemas import DeadLetter
-from worker.accounting import account, dead_letter_identity, message_identity
+from worker.accounting import dead_letter_identity, message_identity
 from worker.dedup import DuplicateIndex
 from worker.dedup.signature import from_record
 from worker.entities import EntityExtractor
-from worker.kafka import producer
+from worker.kafka import bootstrap_servers, producer
 from worker.pipeline import Message, clean_message
 from worker.settings import Settings
 
@@ -71,112 +72,183 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid() -> int | None:
+    """The local test broker's pid, from dev/kafka.sh's pid file (None for a broker started elsewhere)."""
+    pid_file = ROOT / ".cache" / f"kafka-data-{BROKER_PORT}" / "broker.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
 def through_kafka(
-    broker: str, workload: list[RawMessage], workers: int, workdir: Path, rate: float | None = None
+    broker: str,
+    workload: list[RawMessage],
+    workers: int,
+    workdir: Path,
+    rate: float | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Run the workload through ``workers`` worker processes; ``rate`` (messages/s) makes the producer open-loop."""
+    """Run the workload through ``workers`` worker processes; ``rate`` (messages/s) makes the producer open-loop.
+
+    CPU is counted from the moment every worker is ready (model loaded, partitions assigned) to the last
+    outcome: per article, for the workers together, for the broker and for this process (producer and reader).
+    """
     workdir.mkdir(parents=True)
-    deployment = new_pipeline(broker, workdir)
+    deployment = new_pipeline(broker, workdir, overrides)
     try:
         for _ in range(workers):
             deployment.start_worker()
-        sent_at = asyncio.run(_produce(deployment, workload, rate))
-        results = _collect(deployment, sent_at)
-        results["peak_rss_mb"] = max(peak_rss_mb(w.pid) for w in deployment.workers)
+        pids = [w.pid for w in deployment.workers]
+        kafka_pid = broker_pid()
+        before = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
+        results = asyncio.run(_run(deployment, workload, rate))
+        after = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
+        results["peak_rss_mb"] = max(peak_rss_mb(pid) for pid in pids)
     finally:
         deployment.stop()
+    n = len(workload)
+    results["worker_cpu_ms"] = 1000 * (sum(after[0]) - sum(before[0])) / n
+    results["broker_cpu_ms"] = 1000 * (after[1] - before[1]) / n if kafka_pid else float("nan")
+    results["bench_cpu_ms"] = 1000 * (after[2] - before[2]) / n
     return results
 
 
-async def _produce(deployment: Pipeline, workload: list[RawMessage], rate: float | None) -> dict[str, float]:
-    """Sends the workload; returns each message's identity → send time (epoch seconds)."""
-    kafka = producer(deployment.broker)
-    await kafka.start()
-    sent_at: dict[str, float] = {}
-    started = time.monotonic()
-    try:
-        for n, message in enumerate(workload):
-            if rate:
-                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-            metadata = await (await kafka.send(deployment.topic("raw"), message.value, key=message.key))
-            sent_at[message_identity(message.value, metadata.partition, metadata.offset)] = metadata.timestamp / 1000
-    finally:
-        await kafka.stop()
-    return sent_at
-
-
-def _collect(deployment: Pipeline, sent_at: dict[str, float]) -> dict[str, float]:
-    """Waits for an outcome per message; throughput from first send to last outcome, latency per enriched."""
-    deadline = time.monotonic() + 3600
-    while True:
-        outputs = {name: deployment.read_records(deployment.topic(name), 0, 20, 1) for name in OUTPUTS}
-        identities = [
-            identity for name, records in outputs.items() for identity in _identities(deployment, name, records)
-        ]
-        if not account(list(sent_at), identities).lost or time.monotonic() > deadline:
-            break
-        time.sleep(3)
-    first = min(sent_at.values())
-    last = max(r.timestamp for records in outputs.values() for r in records) / 1000
-    latencies = sorted(
-        r.timestamp / 1000 - sent_at[identity]
-        for r, identity in zip(
-            outputs["enriched"], _identities(deployment, "enriched", outputs["enriched"]), strict=True
-        )
-        if identity in sent_at
+async def _run(deployment: Pipeline, workload: list[RawMessage], rate: float | None) -> dict[str, float]:
+    """Produce the workload while one reader follows the three output topics, until every message has its
+    outcome (an hour at most). Throughput runs from the first send to the last outcome; latency is each
+    enriched record's broker timestamp minus its raw message's."""
+    reader = AIOKafkaConsumer(
+        *(deployment.topic(name) for name in OUTPUTS),
+        bootstrap_servers=bootstrap_servers(deployment.broker),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        isolation_level="read_committed",
     )
+    await reader.start()
+    try:
+        sent_at = await _produce(deployment, workload, rate)
+        enriched_topic, raw_topic, dead_topic = (deployment.topic(n) for n in ("enriched", "raw", "deadletter"))
+        pending, latencies, last = set(sent_at), [], 0.0
+        deadline = time.monotonic() + 3600
+        while pending and time.monotonic() < deadline:
+            for batch in (await reader.getmany(timeout_ms=500)).values():
+                for record in batch:
+                    identity = _identity(record, raw_topic, dead_topic)
+                    pending.discard(identity)
+                    last = max(last, record.timestamp / 1000)
+                    if record.topic == enriched_topic and identity in sent_at:
+                        latencies.append(record.timestamp / 1000 - sent_at[identity])
+    finally:
+        await reader.stop()
+    latencies.sort()
 
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
 
-    return {"rate": len(sent_at) / (last - first), "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99)}
+    first = min(sent_at.values())
+    return {
+        "rate": len(sent_at) / (last - first),
+        "lost": len(pending),
+        "p50": pct(0.5),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+    }
 
 
-def _identities(deployment: Pipeline, name: str, records: list) -> list[str]:
-    if name == "deadletter":
-        raw_topic = deployment.topic("raw")
-        return [dead_letter_identity(DeadLetter.model_validate_json(r.value), raw_topic) for r in records]
-    return [f"id:{orjson.loads(r.value)['id']}" for r in records]
+async def _produce(deployment: Pipeline, workload: list[RawMessage], rate: float | None) -> dict[str, float]:
+    """Sends the workload (paced at ``rate`` if given); returns each message's identity → its broker timestamp."""
+    kafka = producer(deployment.broker)
+    await kafka.start()
+    started = time.monotonic()
+    try:
+        deliveries = []
+        for n, message in enumerate(workload):
+            if rate:
+                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            deliveries.append((message, await kafka.send(deployment.topic("raw"), message.value, key=message.key)))
+        sent = [(message, await delivery) for message, delivery in deliveries]
+    finally:
+        await kafka.stop()
+    return {message_identity(m.value, meta.partition, meta.offset): meta.timestamp / 1000 for m, meta in sent}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--articles", type=int, default=5000)
-    parser.add_argument("--open-loop-seconds", type=float, default=60)
-    args = parser.parse_args()
+def _identity(record: ConsumerRecord, raw_topic: str, deadletter_topic: str) -> str:
+    if record.topic == deadletter_topic:
+        return dead_letter_identity(DeadLetter.model_validate_json(record.value), raw_topic)
+    return f"id:{orjson.loads(record.value)['id']}"
+
+
+def describe(label: str, result: dict[str, float]) -> str:
+    return (
+        f"{label}: {result['rate']:.1f} articles/s; latency p50 {result['p50']:.2f}s p95 {result['p95']:.2f}s "
+        f"p99 {result['p99']:.2f}s; peak RSS per worker {result['peak_rss_mb']:.0f} MB; CPU ms/article: "
+        f"workers {result['worker_cpu_ms']:.1f}, broker {result['broker_cpu_ms']:.1f}, "
+        f"producer+reader {result['bench_cpu_ms']:.1f}" + (f"; LOST {result['lost']:.0f}" if result["lost"] else "")
+    )
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``name:VAR=value,VAR=value`` → (name, environment overrides for the workers)."""
+    name, _, assignments = text.partition(":")
+    return name, dict(a.split("=", 1) for a in assignments.split(",") if a)
+
+
+def run(articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[str, str]]]) -> None:
+    """The whole benchmark; with ``variants``, (b) once per variant instead (a tuning comparison)."""
     settings = Settings()
-    workload = build(args.articles)
-    print(
-        f"machine: {os.cpu_count()} cores, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
-    )
-    print(
-        f"workload: {len(workload)} messages (~20% copies, ~2% bad), {sum(len(m.value) for m in workload) / 2**20:.0f} MiB"
-    )
+    workload = build(articles)
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    print(f"machine: {os.cpu_count()} cores, {memory:.0f} GiB")
+    size = sum(len(m.value) for m in workload) / 2**20
+    print(f"workload: {len(workload)} messages (~20% copies, ~2% bad), {size:.0f} MiB")
     ceiling, cpu = in_process(workload, settings)
-    print(
-        f"(a) in-process ceiling: {ceiling:.1f} articles/s; CPU ms/article: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
-    )
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+    print(f"(a) in-process ceiling: {ceiling:.1f} articles/s; CPU ms/article {sum(cpu.values()):.1f} ({stages})")
     broker = broker_session()
     address = next(broker)
     try:
         with tempfile.TemporaryDirectory() as workdir:
+            if variants:
+                for name, overrides in variants:
+                    result = through_kafka(address, workload, 1, Path(workdir) / name, overrides=overrides)
+                    print(describe(f"(b) {name}", result) + f"; b/a {result['rate'] / ceiling:.2f}")
+                return
             one = through_kafka(address, workload, 1, Path(workdir) / "one")
-            print(
-                f"(b) 1 worker: {one['rate']:.1f} articles/s, burst latency p50 {one['p50']:.1f}s p99 {one['p99']:.1f}s, peak RSS {one['peak_rss_mb']:.0f} MB"
-            )
+            print(describe("(b) 1 worker", one))
             two = through_kafka(address, workload, 2, Path(workdir) / "two")
-            print(f"(c) 2 workers: {two['rate']:.1f} articles/s, peak RSS per worker {two['peak_rss_mb']:.0f} MB")
+            print(describe("(c) 2 workers", two))
             rate = one["rate"] / 2
-            steady = workload[: max(50, int(rate * args.open_loop_seconds))]
+            steady = workload[: max(50, int(rate * open_loop_seconds))]
             half = through_kafka(address, steady, 1, Path(workdir) / "half", rate=rate)
-            print(
-                f"(d) 1 worker open-loop at {rate:.1f}/s (half of b): latency p50 {half['p50']:.2f}s "
-                f"p95 {half['p95']:.2f}s p99 {half['p99']:.2f}s"
-            )
+            print(describe(f"(d) 1 worker open-loop at {rate:.1f}/s (half of b)", half))
     finally:
         next(broker, None)
+    overhead = one["worker_cpu_ms"] / sum(cpu.values())
+    print(f"worker CPU per article ÷ in-process CPU per article: {overhead:.2f}")
     print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--open-loop-seconds", type=float, default=60)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="name:NEWS_INGEST_X=v,... — compare (b) across worker settings instead (repeatable)",
+    )
+    args = parser.parse_args()
+    run(args.articles, args.open_loop_seconds, [parse_variant(v) for v in args.variant])
 
 
 if __name__ == "__main__":

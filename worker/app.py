@@ -23,6 +23,8 @@ app = faust.App(
     processing_guarantee=settings.processing_guarantee,
     broker_session_timeout=settings.session_timeout_seconds,
     broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+    producer_linger=settings.producer_linger_ms / 1000,
+    producer_compression_type=None if settings.producer_compression == "none" else settings.producer_compression,
     topic_partitions=settings.partitions,
     topic_replication_factor=settings.replication_factor,
     topic_disable_leader=True,
