@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     session_timeout_seconds: float = Field(30, gt=0, description="A silent worker leaves the group after this.")
     heartbeat_interval_seconds: float = Field(3, gt=0, description="Consumer-group heartbeat interval.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Worker log lines: text (human-readable) or json (one JSON object per line)."
+    )
 
     topic_raw: str = "news.raw"
     topic_cleaned: str = "news.cleaned"

@@ -1,0 +1,70 @@
+"""``news-ingest worker`` as an operator runs it: JSON log lines, and a broker that is not there."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.deployment import CLI, ROOT, Pipeline
+from schemas import DeadLetter
+
+pytestmark = pytest.mark.kafka
+
+UNREACHABLE = "kafka://127.0.0.1:1"
+
+
+@pytest.mark.slow
+def test_json_logs_are_one_object_per_line_and_each_dead_letter_is_logged_once(pipeline: Pipeline):
+    pipeline.start_worker(args=("-l", "info", "--log-format", "json"))
+    pipeline.send([(b"first", b'{"id": "title-only-1", "title": "A headline and nothing else"}'), (None, b"{oops")])
+    letters = sorted(
+        (DeadLetter.model_validate_json(value) for value in pipeline.read("deadletter", 2)), key=lambda d: d.reason
+    )
+    pipeline.stop()  # the shutdown's lines are part of the log too
+
+    lines = pipeline.log_text(0).splitlines()
+    records = [json.loads(line) for line in lines]  # fails on the first line that is not JSON
+    assert len(records) > 20 and all(isinstance(r, dict) for r in records)
+    assert all({"ts", "level", "logger", "message"} <= record.keys() for record in records)
+    assert any(r["logger"].startswith("faust") and "Ready" in r["message"] for r in records), "Faust's own lines"
+    logged = sorted(
+        (r["stage"], r["reason"], r["id"], r["topic"], r["partition"], r["offset"]) for r in records if "reason" in r
+    )
+    published = [(d.stage, d.reason, d.topic, d.partition, d.offset) for d in letters]
+    assert [r[:2] for r in logged] == [("clean", "invalid_json"), ("clean", "missing_content")]
+    assert [r[2] for r in logged] == [None, "title-only-1"]
+    assert [(r[0], r[1], *r[3:]) for r in logged] == published
+
+
+def _worker(broker: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, "worker", "--broker", broker, "-l", "info"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_worker_with_a_closed_broker_port_exits_1_with_one_line(tmp_path: Path):
+    result = _worker(UNREACHABLE, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: cannot reach Kafka at 127.0.0.1:1 ({UNREACHABLE}): ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_worker_with_a_broker_that_never_answers_exits_1_with_one_line(tmp_path: Path):
+    with socket.socket() as silent:  # accepts connections (the kernel does) but never answers a request
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        result = _worker(f"kafka://127.0.0.1:{silent.getsockname()[1]}", tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot reach Kafka at 127.0.0.1:") and "no answer within" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
