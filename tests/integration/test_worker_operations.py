@@ -18,14 +18,21 @@ pytestmark = pytest.mark.kafka
 UNREACHABLE = "kafka://127.0.0.1:1"
 
 
+TITLE_ONLY = b'{"id": "title-only-1", "title": "A headline and nothing else"}'
+
+
+def _dead_letters_of_a_run(pipeline: Pipeline, *worker_args: str) -> list[DeadLetter]:
+    """A worker's whole life (start, two bad inputs, shutdown); its dead letters, ordered by reason."""
+    pipeline.start_worker(args=("-l", "info", *worker_args))
+    pipeline.send([(b"first", TITLE_ONLY), (None, b"{oops")])
+    letters = [DeadLetter.model_validate_json(value) for value in pipeline.read("deadletter", 2)]
+    pipeline.stop()  # the shutdown's lines are part of the log too
+    return sorted(letters, key=lambda d: d.reason)
+
+
 @pytest.mark.slow
 def test_json_logs_are_one_object_per_line_and_each_dead_letter_is_logged_once(pipeline: Pipeline):
-    pipeline.start_worker(args=("-l", "info", "--log-format", "json"))
-    pipeline.send([(b"first", b'{"id": "title-only-1", "title": "A headline and nothing else"}'), (None, b"{oops")])
-    letters = sorted(
-        (DeadLetter.model_validate_json(value) for value in pipeline.read("deadletter", 2)), key=lambda d: d.reason
-    )
-    pipeline.stop()  # the shutdown's lines are part of the log too
+    letters = _dead_letters_of_a_run(pipeline, "--log-format", "json")
 
     lines = pipeline.log_text(0).splitlines()
     records = [json.loads(line) for line in lines]  # fails on the first line that is not JSON
@@ -39,6 +46,16 @@ def test_json_logs_are_one_object_per_line_and_each_dead_letter_is_logged_once(p
     assert [r[:2] for r in logged] == [("clean", "invalid_json"), ("clean", "missing_content")]
     assert [r[2] for r in logged] == [None, "title-only-1"]
     assert [(r[0], r[1], *r[3:]) for r in logged] == published
+
+
+@pytest.mark.slow
+def test_text_logs_show_each_dead_letter_once_with_its_id_and_position(pipeline: Pipeline):
+    invalid, title_only = _dead_letters_of_a_run(pipeline)
+    log = pipeline.log_text(0)
+    for letter, article_id in [(invalid, "-"), (title_only, "title-only-1")]:
+        line = f"dead letter {letter.reason} at clean: id={article_id} from {letter.topic}[{letter.partition}]@{letter.offset}: "
+        assert log.count(line) == 1, log[-4000:]
+    assert log.count("dead letter ") == 2
 
 
 def _worker(broker: str, cwd: Path) -> subprocess.CompletedProcess:
