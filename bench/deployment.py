@@ -74,8 +74,11 @@ class Pipeline:
             check=True,
         )
 
-    def start_worker(self, slot: int | None = None, ready_timeout: float = 90) -> subprocess.Popen:
-        """Start a worker in a new slot (its own data dir and web port), or again in an existing ``slot``."""
+    def start_worker(
+        self, slot: int | None = None, ready_timeout: float = 90, args: tuple[str, ...] = ("-l", "info")
+    ) -> subprocess.Popen:
+        """Start a worker in a new slot (its own data dir and web port), or again in an existing ``slot``;
+        ``args`` follow ``news-ingest worker``."""
         if slot is None:
             slot = len(self.workers)
             self.workers.append(None)
@@ -86,7 +89,7 @@ class Pipeline:
         env = {**self.env, "NEWS_INGEST_WEB_PORT": str(self.web_ports[slot])}
         env["NEWS_INGEST_DATA_DIR"] = str(self.workdir / f"data-{slot}")
         proc = subprocess.Popen(
-            [*CLI, "worker", "-l", "info"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            [*CLI, "worker", *args], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
         )
         self.workers[slot] = proc
         self.wait_for_log(slot, "Ready", ready_timeout)

@@ -19,12 +19,12 @@ from schemas import DeadLetter
 
 def message_identity(value: bytes | None, partition: int, offset: int) -> str:
     """``id:<id>`` for a JSON article with an id, else ``raw:<partition>:<offset>``."""
-    identity = _json_id(value)
+    identity = json_id(value)
     return f"id:{identity}" if identity else f"raw:{partition}:{offset}"
 
 
 def dead_letter_identity(letter: DeadLetter, raw_topic: str) -> str:
-    identity = _json_id(letter.original)
+    identity = json_id(letter.original)
     if identity:
         return f"id:{identity}"
     if letter.topic == raw_topic:
@@ -32,7 +32,8 @@ def dead_letter_identity(letter: DeadLetter, raw_topic: str) -> str:
     return f"unknown:{letter.topic}:{letter.partition}:{letter.offset}"
 
 
-def _json_id(value: bytes | None) -> str | None:
+def json_id(value: bytes | None) -> str | None:
+    """The ``id`` field of a JSON object message, if it has a non-blank one."""
     if not value or not value.lstrip().startswith(b"{"):
         return None
     try:

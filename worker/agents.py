@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from schemas import CleanedArticle, DeadLetter, DuplicateVerdict, Stage
 from worker import metrics
+from worker.accounting import json_id
 from worker.app import (
     app,
     cleaned_topic,
@@ -64,14 +65,24 @@ def as_message(event: EventT) -> Message:
 async def send_dead_letter(stage: Stage, message: Message, error: Exception) -> None:
     letter: DeadLetter = dead_letter(stage, message, error)
     metrics.DEAD_LETTERS.labels(stage, letter.reason).inc()
+    article_id = json_id(message.value)
     log.warning(
-        "dead letter %s/%s at %s[%d]@%d: %s",
-        stage,
+        "dead letter %s at %s: id=%s from %s[%d]@%d: %s",
         letter.reason,
+        stage,
+        article_id or "-",
         message.topic,
         message.partition,
         message.offset,
         letter.detail[:200],
+        extra={
+            "stage": stage,
+            "reason": letter.reason,
+            "id": article_id,
+            "topic": message.topic,
+            "partition": message.partition,
+            "offset": message.offset,
+        },
     )
     await deadletter_topic.send(key=message.key, value=letter.to_json())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from worker.logs import logging_config
 from worker.settings import get_settings
 
 settings = get_settings()
@@ -20,6 +21,7 @@ app = faust.App(
     store=settings.store,
     datadir=str(settings.data_dir),
     web_port=settings.web_port,
+    logging_config=logging_config(settings.log_format),
     processing_guarantee=settings.processing_guarantee,
     broker_session_timeout=settings.session_timeout_seconds,
     broker_heartbeat_interval=settings.heartbeat_interval_seconds,

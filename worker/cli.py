@@ -40,16 +40,17 @@ BrokerOption = Annotated[
 ]
 
 
-def _settings(broker: str | None = None) -> Settings:
-    """Settings with an optional ``--broker`` override, applied before the app is imported. A wrong value
-    is one line on stderr naming the variable, and exit code 2."""
+def _settings(broker: str | None = None, **overrides: str | None) -> Settings:
+    """Settings with command-line overrides (``broker``, or any setting by name), applied before the app is
+    imported. A wrong value is one line on stderr naming the variable, and exit code 2."""
     from pydantic import ValidationError
 
     from worker.settings import get_settings
 
-    if broker:
-        os.environ["NEWS_INGEST_BROKER"] = broker
-        get_settings.cache_clear()
+    for name, value in {"broker": broker, **overrides}.items():
+        if value:
+            os.environ[f"NEWS_INGEST_{name.upper()}"] = value
+            get_settings.cache_clear()
     try:
         return get_settings()
     except ValidationError as exc:
@@ -99,6 +100,11 @@ def _run(broker: str, work: Coroutine[Any, Any, T]) -> T:
         _fail(f"Kafka at {bootstrap_servers(broker)}: {type(exc).__name__}: {exc}")
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @cli.callback()
 def _startup() -> None:
     # Every command validates the settings first, so a wrong value fails before any work starts.
@@ -109,12 +115,34 @@ def _startup() -> None:
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
     add_help_option=False,
 )
-def worker(ctx: typer.Context) -> None:
-    """Start a worker: Faust's own ``worker`` command (try ``news-ingest worker --help``)."""
+def worker(
+    ctx: typer.Context,
+    broker: Annotated[
+        str | None, typer.Option("--broker", help="Kafka bootstrap, e.g. kafka://localhost:9092 (default: settings).")
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option("--log-format", help="text (human-readable) or json (one object per line); default: settings."),
+    ] = None,
+) -> None:
+    """Start a worker: Faust's own worker command and its options (-l/--loglevel, -f/--logfile, -p/--web-port…).
+
+    The broker is checked first: if it does not answer within seconds, the worker does not start.
+    """
+    if "--help" in ctx.args:
+        out.print(ctx.get_help(), highlight=False, markup=False)
+        out.print("\nFaust's worker options:")
+    else:
+        settings = _settings(broker, log_format=log_format and log_format.value)
+        from worker.kafka import check_reachable
+
+        _run(settings.broker, check_reachable(settings.broker))
     from worker import agents, web  # noqa: F401  (registers the agents and the web pages)
     from worker.app import app
 
-    sys.argv = [sys.argv[0], "worker", *ctx.args]
+    # Faust's banner is not a log line: in JSON it would break the one-object-per-line output.
+    quiet = ["--quiet"] if app.conf.logging_config else []
+    sys.argv = [sys.argv[0], *quiet, "worker", *ctx.args]
     app.main()
 
 

@@ -79,6 +79,12 @@ async def connected(client: C, broker: str) -> AsyncIterator[C]:
         await _stop(client)
 
 
+async def check_reachable(broker: str) -> None:
+    """Raises ``BrokerUnavailable`` unless the broker answers within ``CONNECT_TIMEOUT_SECONDS``."""
+    async with connected(admin(broker), broker):
+        pass
+
+
 def admin(broker: str) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS)
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     producer_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field(
         "none", description="Compression of everything the worker produces, changelogs included."
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Worker log lines: text (human-readable) or json (one JSON object per line)."
+    )
 
     topic_raw: str = "news.raw"
     topic_cleaned: str = "news.cleaned"

@@ -5,8 +5,11 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
+from worker.kafka import bootstrap_servers
+from worker.settings import Settings
 
 pytestmark = pytest.mark.unit
 COMPOSE = ROOT / "docker-compose.yml"
@@ -31,3 +34,36 @@ def test_compose_runs_the_same_kafka_version_as_the_local_script():
     compose_version = re.search(r"image: apache/kafka:([\d.]+)", COMPOSE.read_text())
     assert script_version and compose_version
     assert script_version.group(1) == compose_version.group(1)
+
+
+def _compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def _pinned(image: str) -> bool:
+    name, _, tag = image.rpartition(":")
+    return bool(name) and tag not in ("", "latest", "main") and any(c.isdigit() for c in tag)
+
+
+def test_compose_tools_are_pinned_and_point_at_the_pipeline():
+    services = _compose()["services"]
+    assert {"kafka-ui", "prometheus"} <= services.keys()
+    for name in ("kafka", "kafka-ui", "prometheus"):
+        assert _pinned(services[name]["image"]), services[name]["image"]
+    broker = services["worker"]["environment"]["NEWS_INGEST_BROKER"]
+    assert services["kafka-ui"]["environment"]["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] == bootstrap_servers(broker)
+
+
+def test_prometheus_scrapes_the_worker_web_port():
+    compose = _compose()
+    worker = compose["services"]["worker"]
+    web_port = int(worker["environment"].get("NEWS_INGEST_WEB_PORT", Settings.model_fields["web_port"].default))
+    assert any(str(mapping).endswith(f":{web_port}") for mapping in worker["ports"]), worker["ports"]
+    (mount,) = compose["services"]["prometheus"]["volumes"]
+    source, target, _ = mount.split(":")
+    assert target == "/etc/prometheus/prometheus.yml"
+    config = yaml.safe_load((ROOT / source).read_text())
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    (lookup,) = job["dns_sd_configs"]
+    assert lookup["names"] == ["worker"] and lookup["port"] == web_port
