@@ -202,8 +202,13 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     return name, dict(a.split("=", 1) for a in assignments.split(",") if a)
 
 
-def run(articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[str, str]]]) -> None:
-    """The whole benchmark; with ``variants``, (b) once per variant instead (a tuning comparison)."""
+def run(
+    articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[str, str]]], broker: str | None = None
+) -> None:
+    """The whole benchmark; with ``variants``, (b) once per variant instead (a tuning comparison).
+
+    ``broker``: a running broker to use, else the local test broker (started by dev/kafka.sh if needed).
+    """
     settings = Settings()
     workload = build(articles)
     memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
@@ -213,8 +218,8 @@ def run(articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[
     ceiling, cpu = in_process(workload, settings)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
     print(f"(a) in-process ceiling: {ceiling:.1f} articles/s; CPU ms/article {sum(cpu.values()):.1f} ({stages})")
-    broker = broker_session()
-    address = next(broker)
+    session = broker_session() if broker is None else iter([broker])
+    address = next(session)
     try:
         with tempfile.TemporaryDirectory() as workdir:
             if variants:
@@ -231,7 +236,7 @@ def run(articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[
             half = through_kafka(address, steady, 1, Path(workdir) / "half", rate=rate)
             print(describe(f"(d) 1 worker open-loop at {rate:.1f}/s (half of b)", half))
     finally:
-        next(broker, None)
+        next(session, None)
     overhead = one["worker_cpu_ms"] / sum(cpu.values())
     print(f"worker CPU per article ÷ in-process CPU per article: {overhead:.2f}")
     print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")

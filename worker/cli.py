@@ -450,6 +450,34 @@ def process(
     err.print(f"{total} articles in {seconds:.1f}s ({total / seconds:.1f}/s): {summary} → {out_dir}")
 
 
+@cli.command()
+def bench(
+    articles: Annotated[int, typer.Option(help="Messages in the workload (~20% copies, ~2% bad inputs).")] = 5000,
+    open_loop_seconds: Annotated[float, typer.Option(help="Length of the open-loop latency run (d).")] = 60,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(help="name:NEWS_INGEST_X=v,… — compare (b) across worker settings instead (repeatable)."),
+    ] = None,
+    broker: Annotated[
+        str | None, typer.Option("--broker", "-b", help="A running broker (default: the local test broker).")
+    ] = None,
+) -> None:
+    """End-to-end benchmark: (a) in process, (b) 1 worker, (c) 2 workers through Kafka, (d) latency at half rate.
+
+    The workload comes from ../shared/eval, so run it from a checkout. Without --broker it uses the local test broker (dev/kafka.sh, port 19092) and starts one if none listens. The last line is ratio_e2e=<b/a> ratio_scale=<c/b>.
+    """
+    from bench.pipeline import parse_variant, run
+    from bench.workload import DEFAULT_EVAL
+
+    if not DEFAULT_EVAL.is_dir():
+        _fail(f"the benchmark needs the evaluation sets in {DEFAULT_EVAL}")
+    if broker:
+        from worker.kafka import check_reachable
+
+        _run(broker, check_reachable(broker))
+    run(articles, open_loop_seconds, [parse_variant(v) for v in variant or []], broker)
+
+
 @schema_cli.command("export")
 def schema_export(
     directory: Annotated[Path, typer.Argument(help="Where to write *.schema.json.")] = Path("schemas"),

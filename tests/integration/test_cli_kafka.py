@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +24,7 @@ MAX_PAYLOAD = 20_000
 TOO_LARGE = b"y" * (MAX_PAYLOAD + 1)
 UNREACHABLE = "kafka://127.0.0.1:1"
 KAFKA_COMMANDS = [
+    ["bench", "--articles", "1"],
     ["send", str(SAMPLES)],
     ["tail", "news.enriched"],
     ["topics", "create"],
@@ -60,13 +62,13 @@ def test_send_keys_from_id_at_a_rate_then_tail(pipeline: Pipeline, tmp_path: Pat
     feed = tmp_path / "feed.jsonl"
     feed.write_bytes(b"\n".join(lines) + b"\n")
 
-    started = time.monotonic()
     result = pipeline.cli("send", str(feed), "--key-from", "id", "--rate", "10")
-    assert time.monotonic() - started >= 0.5, "6 messages at 10/s take at least half a second"
     assert f"sent 6 messages to {pipeline.topic('raw')}" in result.stderr and "/s)" in result.stderr
 
     records = pipeline.read_records(pipeline.topic("raw"), 6, settle=0)
     assert sorted((r.key, r.value) for r in records) == [(f"story-{i}".encode(), lines[i]) for i in range(6)]
+    stamps = sorted(r.timestamp for r in records)  # ms; at 10/s, the 5 gaps between 6 messages are ~100 ms each
+    assert stamps[-1] - stamps[0] >= 400
 
     tailed = pipeline.cli("tail", pipeline.topic("raw"), "--from-beginning", "-n", "4", "--json", "--timeout", "10")
     assert len(tailed.stdout.splitlines()) == 4
@@ -131,9 +133,7 @@ def test_example_consumer_validates_enriched_records(served: Pipeline):
 
 @pytest.mark.parametrize("command", KAFKA_COMMANDS, ids=" ".join)
 def test_unreachable_broker_is_one_line_and_exit_1(command: list[str]):
-    started = time.monotonic()
-    result = run(*command, "--broker", UNREACHABLE, timeout=30)
-    assert time.monotonic() - started < 15
+    result = run(*command, "--broker", UNREACHABLE, timeout=30)  # a hang fails the test with TimeoutExpired
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot reach Kafka at 127.0.0.1:1 ({UNREACHABLE}): ")
     assert len(result.stderr.splitlines()) == 1, result.stderr
@@ -152,7 +152,17 @@ def test_a_broker_that_never_answers_times_out():
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         address = f"kafka://127.0.0.1:{silent.getsockname()[1]}"
-        started = time.monotonic()
         result = run("topics", "describe", "--broker", address, timeout=30)
-    assert time.monotonic() - started < 15 and result.returncode == 1
+    assert result.returncode == 1
     assert result.stderr.endswith("no answer within 6s\n") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_bench_runs_every_configuration_and_ends_with_the_ratios(kafka_broker: str):
+    result = run("bench", "--articles", "40", "--open-loop-seconds", "5", "--broker", kafka_broker, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    for prefix in ("(a) in-process ceiling:", "(b) 1 worker:", "(c) 2 workers:", "(d) 1 worker open-loop at"):
+        assert any(line.startswith(prefix) for line in lines), result.stdout
+    assert "LOST" not in result.stdout
+    assert re.fullmatch(r"ratio_e2e=\d+\.\d\d ratio_scale=\d+\.\d\d", lines[-1]), lines[-1]
