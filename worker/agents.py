@@ -29,6 +29,7 @@ from worker.app import (
     unique_topic,
 )
 from worker.dedup import DuplicateIndex
+from worker.dedup.buckets import LocalBuckets
 from worker.entities import EntityExtractor
 from worker.errors import Rejected
 from worker.loop_monitor import LoopStallMonitor
@@ -36,7 +37,15 @@ from worker.pipeline import Message, check_duplicate, clean_message, dead_letter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-duplicate_index = DuplicateIndex(dedup_index, settings.dedup_params())
+
+
+@lru_cache(maxsize=1)
+def duplicate_index() -> DuplicateIndex:
+    """The table holds the durable state; the LSH buckets live beside it on local disk (worker/dedup/buckets.py),
+    opened on first use, in the worker that owns the dedup partition."""
+    durable = settings.store.startswith("rocksdb")
+    buckets = LocalBuckets(settings.data_dir / f"{settings.app_id}-dedup-buckets") if durable else {}
+    return DuplicateIndex(dedup_index, settings.dedup_params(), buckets)
 
 
 loop_monitor = LoopStallMonitor()
@@ -96,7 +105,7 @@ def parse_cleaned(message: Message) -> CleanedArticle:
 
 def decide(message: Message) -> tuple[CleanedArticle, DuplicateVerdict | None]:
     article = parse_cleaned(message)
-    return article, check_duplicate(duplicate_index, article, message.received_at)
+    return article, check_duplicate(duplicate_index(), article, message.received_at)
 
 
 async def attempt(stage: Stage, message: Message, work: Callable[..., T], *args: object) -> T | None:
@@ -135,7 +144,7 @@ async def dedup(stream):
             unique = article.model_copy(update={"cluster_id": article.id})
             await unique_topic.send(key=article.id.encode(), value=unique.to_json())
             metrics.STAGE_OUT.labels("dedup").inc()
-        metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index))
+        metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index()))
 
 
 @app.agent(unique_topic)

@@ -1,12 +1,16 @@
+import copy
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import orjson
 import pytest
 
 from worker.clean.normalize import content_hash
 from worker.dedup import DedupParams, DuplicateIndex
+from worker.dedup.buckets import LocalBuckets
+from worker.dedup.index import MARKER
 from worker.dedup.signature import Signer, from_record, signer_for, to_record
 
 pytestmark = pytest.mark.unit
@@ -106,6 +110,7 @@ def test_retention_window_expires_old_articles_from_every_key():
         k for k, v in index.store.items() if k.endswith(":old") or v == "old" or (isinstance(v, list) and "old" in v)
     ]
     assert not leftovers
+    assert not [k for k, v in index.buckets.items() if b'"old"' in v]
     # a copy of the expired article is no longer matched: it starts a new cluster
     assert check(index, "copy", body(STORY), T0 + timedelta(hours=2)).duplicate_of is None
 
@@ -143,3 +148,71 @@ def test_a_signature_of_another_size_is_refused(index):
 def test_bands_times_rows_must_fit_the_permutations():
     with pytest.raises(ValueError):
         DuplicateIndex({}, DedupParams(num_perm=64, bands=32, rows=4))
+
+
+def stream_with_copies() -> list[tuple[str, str, datetime]]:
+    """Eight distinct stories 20 minutes apart, each followed by a wire copy, and at the end a copy of the
+    first story (expired under a one-hour window)."""
+    cities = ["Delft", "Leiden", "Breda", "Zwolle", "Arnhem", "Almere", "Venlo", "Emmen"]
+    items = []
+    for n, city in enumerate(cities):
+        text = templated(city, f"{300 + 45 * n}", f"{2026 + n}", f"Alderman {city}sen", f"{11 + 7 * n}")
+        at = T0 + timedelta(minutes=20 * n)
+        items += [(f"story-{n}", text, at), (f"copy-{n}", f"LONDON (Wire) — {text}\n\nAdvertisement", at)]
+    return [*items, ("late-copy-0", items[1][1], T0 + timedelta(minutes=20 * len(cities)))]
+
+
+def verdicts(index: DuplicateIndex, items: list[tuple[str, str, datetime]]) -> list[tuple[str | None, str | None]]:
+    return [(d.duplicate_of, d.kind) for d in (check(index, i, text, at) for i, text, at in items)]
+
+
+def test_local_buckets_follow_the_durable_state_across_owners():
+    """Two owners of one durable state, each with its own local buckets, taking turns (a rebalance back and
+    forth, expiry moving on while one is away) decide exactly as one index does."""
+    params = DedupParams(retention_seconds=3600)
+    items = stream_with_copies()
+    expected = verdicts(DuplicateIndex({}, params), items)
+    assert expected.count(("story-3", "near")) == 1 and expected[-1] == (None, None)
+
+    store: dict = {}
+    owners = [DuplicateIndex(store, params, {}), DuplicateIndex(store, params, {})]
+    taken = [verdicts(owners[(n // 3) % 2], items[n : n + 3]) for n in range(0, len(items), 3)]
+    assert [v for turn in taken for v in turn] == expected
+    for owner in owners:
+        owner.sync_buckets()
+        assert bucketed_ids(owner) == indexed_ids(owner)
+
+
+def test_local_buckets_ahead_of_the_durable_state_are_rebuilt():
+    """The durable state lost its last writes (restored from an older changelog) but the buckets kept them."""
+    params = DedupParams()
+    items = stream_with_copies()
+    index = DuplicateIndex({}, params)
+    verdicts(index, items[:6])
+    older_state = copy.deepcopy(index.store)
+    verdicts(index, items[6:10])
+    restored = DuplicateIndex(older_state, params, index.buckets)
+    fresh = DuplicateIndex(copy.deepcopy(older_state), params)
+    assert verdicts(restored, items[6:]) == verdicts(fresh, items[6:])
+    assert bucketed_ids(restored) == bucketed_ids(fresh) == indexed_ids(restored)
+
+
+def bucketed_ids(index: DuplicateIndex) -> set[str]:
+    return {i for key, ids in index.buckets.items() if key.startswith("b:") for i in orjson.loads(ids)}
+
+
+def indexed_ids(index: DuplicateIndex) -> set[str]:
+    return {key[2:] for key in index.store if key.startswith("s:")}
+
+
+def test_buckets_on_local_rocksdb_survive_a_restart(tmp_path):
+    params = DedupParams(retention_seconds=3600)
+    items = stream_with_copies()
+    expected = verdicts(DuplicateIndex({}, params), items)
+    store: dict = {}
+    first = DuplicateIndex(store, params, LocalBuckets(tmp_path / "buckets"))
+    decided = verdicts(first, items[:9])
+    first.buckets.close()
+    reopened = LocalBuckets(tmp_path / "buckets")
+    assert orjson.loads(reopened[MARKER]) == [store["meta"]["cursor"], store["meta"]["seq"]]  # nothing to rebuild
+    assert decided + verdicts(DuplicateIndex(store, params, reopened), items[9:]) == expected

@@ -1,23 +1,32 @@
 """The duplicate index: first seen wins, exact and near copies, bounded by an event-time retention window.
 
-State lives in any ``MutableMapping`` from str to JSON values: a dict offline, a Faust table (RocksDB +
-changelog, JSON-serialized) in the worker. Keys:
+Durable state lives in any ``MutableMapping`` from str to JSON values: a dict offline, a Faust table
+(RocksDB + changelog, JSON-serialized) in the worker. Keys:
 
 - ``s:<id>``   the article's signature, cluster root and expiry (also answers replays of the same id)
 - ``h:<hash>`` content hash → id of the first article with that exact body
-- ``b:<band>:<bucket>`` LSH bucket → ids in arrival order
 - ``q:<seq>``  arrival sequence → id, to expire articles in order
 - ``meta``     next sequence number, oldest unexpired sequence, event-time watermark
+
+The LSH buckets (``b:<band>:<bucket>`` → ids in arrival order, one per band and article) are derived from
+that state and kept apart, in a local store that has no changelog: a dict, or a local RocksDB in the worker.
+Their marker says which arrival sequences they reflect; whenever the durable state moved without them (a
+restart, a rebalance, a crash between writes), they catch up from it or are rebuilt. So an indexed article
+costs four changelog writes instead of one per band.
 
 All decisions are a function of the arrival order alone, so replaying the same log gives the same verdicts.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from schemas import TextSignature
 from worker.dedup.signature import Signature, band_keys, containment, fact_containment, from_record, to_record
@@ -45,12 +54,21 @@ class Decision:
     similarity: float = 1.0
 
 
+MARKER = "marker"
+log = logging.getLogger(__name__)
+
+
 class DuplicateIndex:
-    def __init__(self, store: MutableMapping[str, Any], params: DedupParams) -> None:
+    """``store``: the durable state (JSON values). ``buckets``: the derived LSH buckets (bytes values)."""
+
+    def __init__(
+        self, store: MutableMapping[str, Any], params: DedupParams, buckets: MutableMapping[str, bytes] | None = None
+    ) -> None:
         if params.bands * params.rows > params.num_perm:
             raise ValueError("bands × rows must not exceed num_perm")
         self.store = store
         self.params = params
+        self.buckets: MutableMapping[str, bytes] = {} if buckets is None else buckets
 
     def check(self, article_id: str, signature: Signature, content_hash: str, event_time: datetime) -> Decision:
         """Decide for one article (in arrival order) and index it. A replayed id gets its earlier decision."""
@@ -60,12 +78,18 @@ class DuplicateIndex:
         if entry is not None:
             return _decision(article_id, entry["root"], entry["kind"], entry["sim"])
         meta = self._meta()
+        self._sync_buckets(meta)
         meta["wm"] = max(meta["wm"] or event_time.timestamp(), event_time.timestamp())
         root, kind, similarity = self._match(article_id, content_hash, signature)
         self._add(article_id, content_hash, signature, root, kind, similarity, meta)
         self._expire(meta)
         self.store["meta"] = meta
+        self._set_marker(meta)
         return _decision(article_id, root, kind, similarity)
+
+    def sync_buckets(self) -> None:
+        """Bring the local buckets up to the durable state now (``check`` does it anyway)."""
+        self._sync_buckets(self._meta())
 
     def __len__(self) -> int:
         meta = self._meta()
@@ -104,8 +128,62 @@ class DuplicateIndex:
     def _candidates(self, signature: Signature) -> list[str]:
         seen: dict[str, None] = {}
         for key in band_keys(signature, self.params.bands, self.params.rows):
-            seen.update(dict.fromkeys(self.store.get(f"b:{key}") or ()))
+            seen.update(dict.fromkeys(self._bucket(key)))
         return list(seen)
+
+    def _bucket(self, key: str) -> list[str]:
+        value = self.buckets.get(f"b:{key}")
+        return orjson.loads(value) if value is not None else []
+
+    def _bucket_signature(self, article_id: str, signature: Signature) -> None:
+        if signature.shingles < self.params.min_shingles:
+            return
+        for key in band_keys(signature, self.params.bands, self.params.rows):
+            ids = self._bucket(key)
+            if article_id not in ids:  # idempotent: catching up may meet an article already bucketed
+                self.buckets[f"b:{key}"] = orjson.dumps([*ids, article_id])
+
+    def _unbucket_signature(self, article_id: str, signature: Signature) -> None:
+        if signature.shingles < self.params.min_shingles:
+            return
+        for key in band_keys(signature, self.params.bands, self.params.rows):
+            ids = [i for i in self._bucket(key) if i != article_id]
+            if ids:
+                self.buckets[f"b:{key}"] = orjson.dumps(ids)
+            else:
+                self.buckets.pop(f"b:{key}", None)
+
+    def _set_marker(self, meta: dict[str, Any]) -> None:
+        self.buckets[MARKER] = orjson.dumps([meta["cursor"], meta["seq"]])
+
+    def _sync_buckets(self, meta: dict[str, Any]) -> None:
+        """Make the buckets reflect the durable state.
+
+        In sync when the marker holds the state's (cursor, seq). Articles added since are bucketed from their
+        stored signatures. Rebuilt from scratch when that cannot be right: no marker, a marker ahead of the
+        state (it lost writes), or articles bucketed here that expired elsewhere (their signatures are gone).
+        """
+        marker = self.buckets.get(MARKER)
+        cursor, seq = orjson.loads(marker) if marker is not None else (None, None)
+        if (cursor, seq) == (meta["cursor"], meta["seq"]):
+            return
+        started = time.perf_counter()
+        rebuild = seq is None or seq > meta["seq"] or cursor > meta["seq"] or cursor < min(seq, meta["cursor"])
+        if rebuild:
+            self.buckets.clear()
+        start = meta["cursor"] if rebuild else max(seq, meta["cursor"])
+        for position in range(start, meta["seq"]):
+            queued = self.store.get(f"q:{position}")
+            signature = queued and self._signature(queued[0])
+            if signature is not None:
+                self._bucket_signature(queued[0], signature)
+        self._set_marker(meta)
+        log.info(
+            "dedup buckets %s: %d articles in %.2f s",
+            "rebuilt" if rebuild else "caught up",
+            meta["seq"] - start,
+            time.perf_counter() - started,
+        )
 
     def _signature(self, article_id: str) -> Signature | None:
         entry = self.store.get(f"s:{article_id}")
@@ -136,10 +214,8 @@ class DuplicateIndex:
         }
         if self.store.get(f"h:{content_hash}") is None:
             self.store[f"h:{content_hash}"] = article_id
-        if signature.shingles >= self.params.min_shingles:
-            for key in band_keys(signature, self.params.bands, self.params.rows):
-                self.store[f"b:{key}"] = [*(self.store.get(f"b:{key}") or ()), article_id]
         self.store[f"q:{meta['seq']}"] = [article_id, expires]
+        self._bucket_signature(article_id, signature)
         meta["seq"] += 1
 
     def _expire(self, meta: dict) -> None:
@@ -159,14 +235,8 @@ class DuplicateIndex:
         if entry is None:
             return
         signature = self._signature(article_id)
-        if signature is not None and signature.shingles >= self.params.min_shingles:
-            for key in band_keys(signature, self.params.bands, self.params.rows):
-                bucket = self.store.get(f"b:{key}")
-                ids = [i for i in bucket or () if i != article_id]
-                if ids:
-                    self.store[f"b:{key}"] = ids
-                elif bucket is not None:
-                    del self.store[f"b:{key}"]
+        if signature is not None:
+            self._unbucket_signature(article_id, signature)
         if self.store.get(f"h:{entry['hash']}") == article_id:
             del self.store[f"h:{entry['hash']}"]
         del self.store[f"s:{article_id}"]
