@@ -131,7 +131,7 @@ def anchor(articles: list[CleanedArticle], threshold: float, settings: Settings)
 def ner_rate(articles: list[CleanedArticle], settings: Settings, docs: int) -> float:
     from worker.entities import EntityExtractor
 
-    extractor = EntityExtractor(settings.ner_model, settings.ner_batch_size)
+    extractor = EntityExtractor.from_settings(settings)
     sample = articles[:docs]
     extractor.extract(sample[:4])  # warm-up
     started = time.perf_counter()

@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     articles = load_stream(args.eval_dir)[: args.docs]
-    extractor = EntityExtractor(settings.ner_model, settings.ner_batch_size)
+    extractor = EntityExtractor.from_settings(settings)
     extractor.extract(articles[:4])
     print(f"{len(articles)} articles, model {extractor.model_name}")
     print(f"{'mode':8} {'batch':>5} {'max stall s':>11} {'p99 stall s':>11} {'articles/s':>10}")

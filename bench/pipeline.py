@@ -36,7 +36,7 @@ OUTPUTS = ("enriched", "duplicates", "deadletter")
 
 def in_process(workload: list[RawMessage], settings: Settings) -> tuple[float, dict[str, float]]:
     """(a) the ceiling: the worker's cores in one process; returns articles/s and CPU ms per article per stage."""
-    extractor = EntityExtractor(settings.ner_model, settings.ner_batch_size)
+    extractor = EntityExtractor.from_settings(settings)
     index = DuplicateIndex({}, settings.dedup_params())
     spent = dict.fromkeys(("clean", "dedup", "entities"), 0.0)
     pending = []

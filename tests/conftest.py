@@ -41,4 +41,4 @@ def extractor():
     from worker.settings import Settings
 
     settings = Settings()
-    return EntityExtractor(settings.ner_model, settings.ner_batch_size)
+    return EntityExtractor.from_settings(settings)

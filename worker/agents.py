@@ -56,7 +56,7 @@ ner_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner")
 
 @lru_cache(maxsize=1)
 def extractor() -> EntityExtractor:
-    return EntityExtractor(settings.ner_model, settings.ner_batch_size)
+    return EntityExtractor.from_settings(settings)
 
 
 async def run_ner(articles: list[CleanedArticle]) -> list[list]:

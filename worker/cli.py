@@ -427,7 +427,7 @@ def process(
     from worker.pipeline import Message, OfflinePipeline
 
     started = time.perf_counter()
-    pipeline = OfflinePipeline(settings, EntityExtractor(settings.ner_model, settings.ner_batch_size))
+    pipeline = OfflinePipeline(settings, EntityExtractor.from_settings(settings))
     out_dir.mkdir(parents=True, exist_ok=True)
     names = ("enriched", "duplicates", "deadletter")
     files = {name: (out_dir / f"{name}.jsonl").open("wb") for name in names}

