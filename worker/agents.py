@@ -147,6 +147,16 @@ async def dedup(stream):
         metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index()))
 
 
+async def ner_alone(message: Message, article: CleanedArticle) -> list | None:
+    """NER for one article; a failure is its dead letter and gives None."""
+    try:
+        [found] = await run_ner([article])
+    except Exception as exc:
+        await send_dead_letter("entities", message, exc)
+        return None
+    return found
+
+
 @app.agent(unique_topic)
 async def entities(stream):
     async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_seconds):
@@ -160,16 +170,15 @@ async def entities(stream):
                 await send_dead_letter("entities", message, exc)
         if not batch:
             continue
-        articles = [article for _, article in batch]
         started = time.perf_counter()
         try:
-            found = await run_ner(articles)
-        except Exception as exc:
-            for message, _ in batch:
-                await send_dead_letter("entities", message, exc)
-            continue
-        per_article = (time.perf_counter() - started) / len(articles)
-        for article, article_entities in zip(articles, found, strict=True):
+            found = await run_ner([article for _, article in batch])
+        except Exception:  # one bad article must not sink its batch: find it, alone
+            found = [await ner_alone(message, article) for message, article in batch]
+        per_article = (time.perf_counter() - started) / len(batch)
+        for (_, article), article_entities in zip(batch, found, strict=True):
+            if article_entities is None:
+                continue
             record = enrich(article, article_entities, extractor().model_name)
             await enriched_topic.send(key=article.id.encode(), value=record.to_json())
             metrics.STAGE_SECONDS.labels("entities").observe(per_article)
