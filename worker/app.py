@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from worker.security import faust_credentials
 from worker.settings import get_settings
 
 settings = get_settings()
@@ -17,6 +18,7 @@ DEDUP_PARTITIONS = 1
 app = faust.App(
     settings.app_id,
     broker=settings.broker,
+    broker_credentials=faust_credentials(settings),
     store=settings.store,
     datadir=str(settings.data_dir),
     web_port=settings.web_port,

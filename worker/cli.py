@@ -63,16 +63,20 @@ def settings_error(exc: ValidationError) -> str:
     prefix = Settings.model_config.get("env_prefix", "")
     problems = []
     for error in exc.errors():
+        if not error["loc"]:  # a rule across settings: its message names them, and the input holds them all
+            problems.append(error["msg"].removeprefix("Value error, "))
+            continue
         name = f"{prefix}{'_'.join(str(part) for part in error['loc']).upper()}"
-        problems.append(f"{name}={error['input']!r}: {error['msg']}")
+        value = "***" if SECRET_NAME.search(name) else repr(error["input"])
+        problems.append(f"{name}={value}: {error['msg']}")
     return "invalid setting " + "; ".join(problems)
 
 
-SECRET_NAME = re.compile(r"password|secret|token|sasl|key", re.IGNORECASE)
+SECRET_NAME = re.compile(r"password|secret|token|key", re.IGNORECASE)
 
 
 def mask_secrets(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` with the value of every secret-looking name (password, token, SASL, key…) masked."""
+    """``settings`` with the value of every secret-looking name (password, secret, token, key) masked."""
     return {
         name: "***" if SECRET_NAME.search(name) and value not in (None, "") else value
         for name, value in settings.items()
