@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -237,10 +237,10 @@ def send(
     from worker.kafka import connected, producer
 
     target = topic or settings.topic_raw
-    unkeyed = 0
+    unkeyed = oversized = 0
 
     async def run() -> int:
-        nonlocal unkeyed
+        nonlocal unkeyed, oversized
         sent = 0
         loop = asyncio.get_running_loop()
         async with connected(producer(settings.broker), settings.broker) as kafka:
@@ -248,7 +248,11 @@ def send(
             pending = []
             with _progress() as progress:
                 task = progress.add_task("sending", total=None)
-                for record in read_inputs(paths):
+                for record in read_inputs(paths, settings.max_payload_bytes):
+                    if record.oversize is not None:
+                        oversized += 1
+                        err.print(f"skipped {_too_large(record, settings)}", highlight=False, markup=False)
+                        continue
                     if rate and (wait := started + sent / rate - loop.time()) > 0:
                         await asyncio.sleep(wait)
                     key = message_key(record, key_from)
@@ -270,6 +274,12 @@ def send(
     seconds = time.perf_counter() - started
     keys = f", {unkeyed} without a key" if key_from in (KeyFrom.id, KeyFrom.url) and unkeyed else ""
     err.print(f"sent {sent} messages to {target} in {seconds:.1f}s ({sent / seconds:.1f}/s){keys}", highlight=False)
+    if oversized:
+        _fail(f"{oversized} inputs over NEWS_INGEST_MAX_PAYLOAD_BYTES={settings.max_payload_bytes} were not sent")
+
+
+def _too_large(record: InputRecord, settings: Settings) -> str:
+    return f"{record.where}: {record.oversize} bytes > NEWS_INGEST_MAX_PAYLOAD_BYTES={settings.max_payload_bytes}"
 
 
 @cli.command()
@@ -399,8 +409,9 @@ def process(
     from datetime import UTC, datetime
 
     from worker.entities import EntityExtractor
+    from worker.errors import Rejected
     from worker.inputs import read_inputs
-    from worker.pipeline import Message, OfflinePipeline
+    from worker.pipeline import Message, OfflinePipeline, dead_letter
 
     started = time.perf_counter()
     pipeline = OfflinePipeline(settings, EntityExtractor(settings.ner_model, settings.ner_batch_size))
@@ -409,11 +420,22 @@ def process(
     files = {name: (out_dir / f"{name}.jsonl").open("wb") for name in names}
     counts = dict.fromkeys(names, 0)
     now = datetime.now(UTC)
-    messages = (Message(r.value, r.key, r.origin, 0, r.index, now) for r in read_inputs(inputs))
+
+    def messages() -> Iterator[Message]:
+        """The inputs as messages; one over the size limit is dead-lettered here, without its bytes."""
+        for record in read_inputs(inputs, settings.max_payload_bytes):
+            message = Message(record.value, record.key, record.origin, 0, record.index, now)
+            if record.oversize is None:
+                yield message
+                continue
+            rejected = Rejected("too_large", f"{_too_large(record, settings)}; not read, so not kept")
+            files["deadletter"].write(dead_letter("clean", message, rejected).to_json() + b"\n")
+            counts["deadletter"] += 1
+
     try:
         with _progress() as progress:
             task = progress.add_task("processing", total=None)
-            for output, record in pipeline.run(messages):
+            for output, record in pipeline.run(messages()):
                 files[output].write(record.to_json() + b"\n")
                 counts[output] += 1
                 progress.advance(task)

@@ -1,5 +1,6 @@
-"""SASL credentials in use against the real broker (whose listener has no SASL): the worker and the CLI try
-them, fail with a clear error, and print the password nowhere, even at debug level."""
+"""Security against the real broker: SASL credentials are used by the worker and the CLI (the test listener
+has no SASL, so they fail with a clear error) and the password is printed nowhere, even at debug level; and
+``send`` refuses inputs over the payload limit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 
 import pytest
 
-from bench.deployment import CLI, ROOT, _free_port
+from bench.deployment import CLI, ROOT, _free_port, new_pipeline
 
 pytestmark = pytest.mark.kafka
 PASSWORD = "pw-53b1-never-print-me"
@@ -44,3 +45,17 @@ def test_cli_uses_sasl_and_never_prints_the_password(sasl_env: dict[str, str]) -
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach Kafka") and "IllegalSaslStateError" in result.stderr
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_send_skips_inputs_over_the_limit_names_them_and_exits_1(kafka_broker: str, tmp_path) -> None:
+    pipeline = new_pipeline(kafka_broker, tmp_path, {"NEWS_INGEST_MAX_PAYLOAD_BYTES": "1000"})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b'{"id": "a", "text": "fits"}\n' + b"x" * 5000 + b'\n{"id": "b", "text": "fits too"}\n')
+    result = subprocess.run(
+        [*CLI, "send", str(feed)], env=pipeline.env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert f"skipped {feed} line 2: 5000 bytes > NEWS_INGEST_MAX_PAYLOAD_BYTES=1000" in result.stderr
+    assert "sent 2 messages" in result.stderr and "1 inputs over NEWS_INGEST_MAX_PAYLOAD_BYTES=1000" in result.stderr
+    sent = pipeline.read("raw", 2, settle=1)
+    assert sorted(sent) == [b'{"id": "a", "text": "fits"}', b'{"id": "b", "text": "fits too"}']
