@@ -115,7 +115,7 @@ def _startup() -> None:
 )
 def worker(ctx: typer.Context) -> None:
     """Start a worker: Faust's own ``worker`` command (try ``news-ingest worker --help``)."""
-    from worker import agents, web  # noqa: F401  (registers the agents and the web pages)
+    from worker import agents, rebalances, web  # noqa: F401  (registers agents, rebalance hooks, web pages)
     from worker.app import app
 
     sys.argv = [sys.argv[0], "worker", *ctx.args]
