@@ -72,6 +72,7 @@ def topic_specs() -> list[tuple[str, int, dict[str, str]]]:
             {"max.message.bytes": str(limit * DEADLETTER_SIZE_FACTOR + 1_048_576)},
         )
     )
+    specs.append((f"{deadletter_topic.get_topic_name()}.replayed", 1, {"cleanup.policy": "compact"}))  # replay's ledger
     specs += [
         (table.changelog_topic.get_topic_name(), table.partitions, {"cleanup.policy": "compact"})
         for table in app.tables.values()

@@ -327,6 +327,9 @@ def replay(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N dead letters.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be replayed; send nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Also replay too_large dead letters.")] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Also replay dead letters that an earlier run replayed.")
+    ] = False,
     until_idle: Annotated[
         float, typer.Option("--until-idle", min=0.1, help="Stop reading after this many seconds without a record.")
     ] = 5.0,
@@ -334,7 +337,8 @@ def replay(
     """Send chosen dead letters' original bytes and key back to the topic they came from.
 
     That is the raw topic for the clean stage. The dead-letter topic is read from the beginning up to its end
-    when the command starts, so letters that fail again are not replayed twice in one run.
+    when the command starts, so letters that fail again are not replayed twice in one run. Replayed letters
+    are recorded in the ledger topic ``<dead-letter topic>.replayed``, and later runs skip them.
     """
     settings = _settings(broker)
     from typing import get_args
@@ -345,7 +349,7 @@ def replay(
     for value, allowed in [*((r, get_args(DeadLetterReason)) for r in reasons or ()), (stage, get_args(Stage))]:
         if value is not None and value not in allowed:
             _fail(f"unknown reason or stage {value!r}; expected one of: {', '.join(allowed)}", code=2)
-    selection = Selection(frozenset(reasons or ()), stage, limit, force)
+    selection = Selection(frozenset(reasons or ()), stage, limit, force, again)
 
     def show(letter) -> None:
         key = "-" if letter.key is None else letter.key.decode("utf-8", "replace")
@@ -363,6 +367,8 @@ def replay(
     notes = [f"{report.read} read"]
     if report.refused:
         notes.append(f"{report.refused} refused ({', '.join(sorted(REFUSED_REASONS))}; use --force)")
+    if report.replayed_before:
+        notes.append(f"{report.replayed_before} replayed before (use --again)")
     if report.unreadable:
         notes.append(f"{report.unreadable} unreadable")
     err.print(
