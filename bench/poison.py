@@ -86,7 +86,11 @@ def corpus(payload_limit: int = 5_000_000) -> list[Poison]:
             "huge json just under the limit", _article("j", text="word " * (payload_limit // 5 - 20)), "not_an_article"
         ),
         Poison("script and style flood", _script_flood(20_000).encode(), "too_large"),
-        Poison("scripts, styles and entities", _script_flood(1_000).replace("<p>", f"<p>{ARTICLE}").encode(), RECORD),
+        Poison(
+            "scripts, styles and entities",
+            _article("scripts", html=_script_flood(1_000).replace("<p>", f"<p>{ARTICLE}")),
+            RECORD,
+        ),
         Poison(
             "entities only",
             ("<html><body><p>" + "&amp;&#128512;&#0;&#99999999;" * 10_000 + "</p></body></html>").encode(),
@@ -106,19 +110,22 @@ def corpus(payload_limit: int = 5_000_000) -> list[Poison]:
     ]
 
 
-def _small(rng: random.Random, n: int) -> Poison:
-    """One small hostile input, chosen and shaped by ``rng``; ids are unique per ``n``."""
-    article = _article(f"poison-{n}", text=ARTICLE)
+def _small(rng: random.Random, name: str) -> Poison:
+    """One small hostile input, chosen and shaped by ``rng``; articles get the id ``poison-<name>``."""
+    identity = f"poison-{name}"
+    article = _article(identity, text=ARTICLE)
     makers: list[Callable[[], Poison]] = [
         lambda: Poison("random bytes", b"\xff" + rng.randbytes(rng.randrange(1, 4000)), "not_utf8"),
         lambda: Poison("truncated json", article[: rng.randrange(1, len(article) - 1)], "invalid_json"),
         lambda: Poison("nested", _nested(rng.randrange(1_025, 20_000)), "too_large"),
         lambda: Poison("deep metadata", _with_metadata(article, rng.randrange(40, 1_000)), "too_large"),
         lambda: Poison(
-            "wrong types", orjson.dumps({"id": n, "text": rng.choice([1, 2.5, True, [], {}])}), "invalid_schema"
+            "wrong types",
+            orjson.dumps({"id": [identity], "text": rng.choice([1, 2.5, True, [], {}])}),
+            "invalid_schema",
         ),
         lambda: Poison(
-            "no content", _article(f"poison-{n}", title="Only a title", url="https://x.test/a"), "missing_content"
+            "no content", _article(identity, title="Only a title", url="https://x.test/a"), "missing_content"
         ),
         lambda: Poison("control characters", CONTROL.encode() * rng.randrange(1, 200), "empty_after_cleaning"),
         lambda: Poison("one long word", b"x" * rng.randrange(1_000, 50_000), "empty_after_cleaning"),
@@ -127,9 +134,15 @@ def _small(rng: random.Random, n: int) -> Poison:
             b"<html><body><p>" + b"&#0;&amp;" * rng.randrange(1, 3000) + b"</p></body></html>",
             "empty_after_cleaning",
         ),
-        lambda: Poison("zero-width", _article(f"poison-{n}", text=_sprinkled(ARTICLE, ZERO_WIDTH, rng)), RECORD),
+        lambda: Poison("zero-width", _article(identity, text=_sprinkled(ARTICLE, ZERO_WIDTH, rng)), RECORD),
     ]
     return rng.choice(makers)()
+
+
+def small(count: int, seed: int = 3) -> list[Poison]:
+    """``count`` small hostile inputs of every kind (about one in ten is a valid article)."""
+    rng = random.Random(seed)
+    return [_small(rng, f"{seed}-{n}") for n in range(count)]
 
 
 def stream(count: int, payload_limit: int, large_every: int = 500, seed: int = 3) -> list[Poison]:
@@ -137,4 +150,7 @@ def stream(count: int, payload_limit: int, large_every: int = 500, seed: int = 3
     corpus (without the payloads a broker would refuse: over twice ``payload_limit``)."""
     rng = random.Random(seed)
     large = [p for p in corpus(payload_limit) if len(p.value) <= 2 * payload_limit]
-    return [large[(n // large_every) % len(large)] if n % large_every == 0 else _small(rng, n) for n in range(count)]
+    return [
+        large[(n // large_every) % len(large)] if n % large_every == 0 else _small(rng, f"{seed}-{n}")
+        for n in range(count)
+    ]

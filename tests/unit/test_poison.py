@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.poison import ARTICLE, RECORD, corpus
+from bench.poison import ARTICLE, RECORD, corpus, small
 from schemas import CleanedArticle, DeadLetter, DeadLetterReason
+from worker.accounting import message_identity
 from worker.clean.decode import json_depth
 from worker.errors import Rejected
 from worker.pipeline import Message, clean_message, dead_letter
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.unit
 SETTINGS = Settings()
 SPECIFIC_REASONS = set(get_args(DeadLetterReason)) - {"internal_error"}
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SMALL_REASONS = {"not_utf8", "invalid_json", "too_large", "invalid_schema", "missing_content", "empty_after_cleaning"}
 
 
 def outcome(value: bytes, key: bytes | None = None, config: Settings = SETTINGS) -> str:
@@ -43,6 +45,12 @@ def outcome(value: bytes, key: bytes | None = None, config: Settings = SETTINGS)
 @pytest.mark.parametrize("poison", corpus(SETTINGS.max_payload_bytes), ids=lambda p: p.kind)
 def test_each_hostile_input_has_its_specific_outcome(poison) -> None:
     assert outcome(poison.value) == poison.expected
+
+
+def test_inputs_that_become_records_carry_an_id_for_the_accounting() -> None:
+    inputs = corpus(SETTINGS.max_payload_bytes) + small(500)
+    assert all(message_identity(p.value, 0, 0).startswith("id:") for p in inputs if p.expected == RECORD)
+    assert {p.expected for p in small(500)} == {RECORD, *SMALL_REASONS}
 
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50)
