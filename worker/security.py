@@ -1,17 +1,18 @@
-"""Kafka TLS and SASL from the settings, in the forms Faust and aiokafka take. The worker (Faust) and the
-CLI's own clients go through ``faust_credentials``, so both connect the same way."""
+"""Kafka TLS and SASL from the settings, in the forms Faust and aiokafka take: ``faust_credentials`` for the
+worker's app, ``aiokafka_options`` for the CLI's own clients (without importing Faust, which those commands
+do not need). A unit test checks that both say the same."""
 
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import faust
 from aiokafka.helpers import create_ssl_context
-from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
-from faust.types.auth import CredentialsT
 
 from worker.settings import Settings
+
+if TYPE_CHECKING:
+    from faust.types.auth import CredentialsT
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -29,23 +30,35 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
+def _password(settings: Settings) -> str | None:
+    return settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+
+
 def faust_credentials(settings: Settings) -> CredentialsT | None:
     """``broker_credentials`` for the Faust app: None for PLAINTEXT."""
+    import faust
+
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return None
-    context = ssl_context(settings)
     if protocol == "SSL":
-        return faust.SSLCredentials(context)
-    password = settings.kafka_sasl_password
+        return faust.SSLCredentials(ssl_context(settings))
     return faust.SASLCredentials(
         username=settings.kafka_sasl_username,
-        password=password.get_secret_value() if password else None,
-        ssl_context=context,
+        password=_password(settings),
+        ssl_context=ssl_context(settings),
         mechanism=settings.kafka_sasl_mechanism,
     )
 
 
 def aiokafka_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for aiokafka's clients: the same translation Faust makes for its own."""
-    return dict(credentials_to_aiokafka_auth(faust_credentials(settings)))
+    """Keyword arguments for aiokafka's clients."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol.endswith("SSL"):
+        options["ssl_context"] = ssl_context(settings)
+    if protocol.startswith("SASL"):
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = _password(settings)
+    return options

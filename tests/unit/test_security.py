@@ -14,6 +14,7 @@ from pathlib import Path
 import faust
 import orjson
 import pytest
+from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
 from bench.deployment import CLI, ROOT
@@ -91,6 +92,19 @@ def test_the_client_key_is_loaded_with_its_password(secure_env: dict[str, str], 
     monkeypatch.setenv("NEWS_INGEST_KAFKA_SSL_KEY_PASSWORD", "wrong")
     with pytest.raises(ssl.SSLError):
         ssl_context(Settings())
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"])
+def test_cli_options_say_what_faust_makes_of_its_credentials(secure_env, monkeypatch, protocol: str) -> None:
+    monkeypatch.setenv("NEWS_INGEST_KAFKA_SECURITY_PROTOCOL", protocol)
+    if not protocol.endswith("SSL"):
+        for name in ("CAFILE", "CERTFILE", "KEYFILE"):
+            monkeypatch.delenv(f"NEWS_INGEST_KAFKA_SSL_{name}")
+    settings = Settings()
+    ours, fausts = aiokafka_options(settings), dict(credentials_to_aiokafka_auth(faust_credentials(settings)))
+    contexts = ours.pop("ssl_context", None), fausts.pop("ssl_context", None)
+    assert ours == fausts
+    assert [type(context) for context in contexts] == [ssl.SSLContext if protocol.endswith("SSL") else type(None)] * 2
 
 
 def test_tls_without_sasl(pki: dict[str, Path]) -> None:
