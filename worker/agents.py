@@ -96,6 +96,12 @@ async def send_dead_letter(stage: Stage, message: Message, error: Exception) -> 
     await deadletter_topic.send(key=message.key, value=letter.to_json())
 
 
+def cleaned_record(message: Message) -> tuple[bytes, bytes]:
+    """Key and value of the cleaned record; serializing is part of the attempt, so its failure dead-letters too."""
+    article = clean_message(message, settings)
+    return article.id.encode(), article.to_json()
+
+
 def parse_cleaned(message: Message) -> CleanedArticle:
     try:
         return CleanedArticle.model_validate_json(message.value or b"")
@@ -123,9 +129,10 @@ async def attempt(stage: Stage, message: Message, work: Callable[..., T], *args:
 async def clean(stream):
     async for event in stream.events():
         message = as_message(event)
-        article = await attempt("clean", message, clean_message, message, settings)
-        if article is not None:
-            await cleaned_topic.send(key=article.id.encode(), value=article.to_json())
+        record = await attempt("clean", message, cleaned_record, message)
+        if record is not None:
+            key, value = record
+            await cleaned_topic.send(key=key, value=value)
             metrics.STAGE_OUT.labels("clean").inc()
 
 

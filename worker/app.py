@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from worker.logs import logging_config
+from worker.security import faust_credentials
 from worker.settings import get_settings
 
 settings = get_settings()
@@ -18,6 +19,7 @@ DEDUP_PARTITIONS = 1
 app = faust.App(
     settings.app_id,
     broker=settings.broker,
+    broker_credentials=faust_credentials(settings),
     store=settings.store,
     datadir=str(settings.data_dir),
     web_port=settings.web_port,
@@ -74,6 +76,7 @@ def topic_specs() -> list[tuple[str, int, dict[str, str]]]:
             {"max.message.bytes": str(limit * DEADLETTER_SIZE_FACTOR + 1_048_576)},
         )
     )
+    specs.append((f"{deadletter_topic.get_topic_name()}.replayed", 1, {"cleanup.policy": "compact"}))  # replay's ledger
     specs += [
         (table.changelog_topic.get_topic_name(), table.partitions, {"cleanup.policy": "compact"})
         for table in app.tables.values()

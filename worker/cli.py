@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -64,16 +64,20 @@ def settings_error(exc: ValidationError) -> str:
     prefix = Settings.model_config.get("env_prefix", "")
     problems = []
     for error in exc.errors():
+        if not error["loc"]:  # a rule across settings: its message names them, and the input holds them all
+            problems.append(error["msg"].removeprefix("Value error, "))
+            continue
         name = f"{prefix}{'_'.join(str(part) for part in error['loc']).upper()}"
-        problems.append(f"{name}={error['input']!r}: {error['msg']}")
+        value = "***" if SECRET_NAME.search(name) else repr(error["input"])
+        problems.append(f"{name}={value}: {error['msg']}")
     return "invalid setting " + "; ".join(problems)
 
 
-SECRET_NAME = re.compile(r"password|secret|token|sasl|key", re.IGNORECASE)
+SECRET_NAME = re.compile(r"password|secret|token|key", re.IGNORECASE)
 
 
 def mask_secrets(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` with the value of every secret-looking name (password, token, SASL, key…) masked."""
+    """``settings`` with the value of every secret-looking name (password, secret, token, key) masked."""
     return {
         name: "***" if SECRET_NAME.search(name) and value not in (None, "") else value
         for name, value in settings.items()
@@ -137,7 +141,7 @@ def worker(
         from worker.kafka import check_reachable
 
         _run(settings.broker, check_reachable(settings.broker))
-    from worker import agents, web  # noqa: F401  (registers the agents and the web pages)
+    from worker import agents, rebalances, web  # noqa: F401  (registers agents, rebalance hooks, web pages)
     from worker.app import app
 
     # Faust's banner is not a log line: in JSON it would break the one-object-per-line output.
@@ -261,10 +265,10 @@ def send(
     from worker.kafka import connected, producer
 
     target = topic or settings.topic_raw
-    unkeyed = 0
+    unkeyed = oversized = 0
 
     async def run() -> int:
-        nonlocal unkeyed
+        nonlocal unkeyed, oversized
         sent = 0
         loop = asyncio.get_running_loop()
         async with connected(producer(settings.broker), settings.broker) as kafka:
@@ -272,7 +276,11 @@ def send(
             pending = []
             with _progress() as progress:
                 task = progress.add_task("sending", total=None)
-                for record in read_inputs(paths):
+                for record in read_inputs(paths, settings.max_payload_bytes):
+                    if record.oversize is not None:
+                        oversized += 1
+                        err.print(f"skipped {_too_large(record, settings)}", highlight=False, markup=False)
+                        continue
                     if rate and (wait := started + sent / rate - loop.time()) > 0:
                         await asyncio.sleep(wait)
                     key = message_key(record, key_from)
@@ -294,6 +302,12 @@ def send(
     seconds = time.perf_counter() - started
     keys = f", {unkeyed} without a key" if key_from in (KeyFrom.id, KeyFrom.url) and unkeyed else ""
     err.print(f"sent {sent} messages to {target} in {seconds:.1f}s ({sent / seconds:.1f}/s){keys}", highlight=False)
+    if oversized:
+        _fail(f"{oversized} inputs over NEWS_INGEST_MAX_PAYLOAD_BYTES={settings.max_payload_bytes} were not sent")
+
+
+def _too_large(record: InputRecord, settings: Settings) -> str:
+    return f"{record.where}: {record.oversize} bytes > NEWS_INGEST_MAX_PAYLOAD_BYTES={settings.max_payload_bytes}"
 
 
 @cli.command()
@@ -341,6 +355,9 @@ def replay(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Replay at most N dead letters.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be replayed; send nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Also replay too_large dead letters.")] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Also replay dead letters that an earlier run replayed.")
+    ] = False,
     until_idle: Annotated[
         float, typer.Option("--until-idle", min=0.1, help="Stop reading after this many seconds without a record.")
     ] = 5.0,
@@ -348,7 +365,8 @@ def replay(
     """Send chosen dead letters' original bytes and key back to the topic they came from.
 
     That is the raw topic for the clean stage. The dead-letter topic is read from the beginning up to its end
-    when the command starts, so letters that fail again are not replayed twice in one run.
+    when the command starts, so letters that fail again are not replayed twice in one run. Replayed letters
+    are recorded in the ledger topic ``<dead-letter topic>.replayed``, and later runs skip them.
     """
     settings = _settings(broker)
     from typing import get_args
@@ -359,7 +377,7 @@ def replay(
     for value, allowed in [*((r, get_args(DeadLetterReason)) for r in reasons or ()), (stage, get_args(Stage))]:
         if value is not None and value not in allowed:
             _fail(f"unknown reason or stage {value!r}; expected one of: {', '.join(allowed)}", code=2)
-    selection = Selection(frozenset(reasons or ()), stage, limit, force)
+    selection = Selection(frozenset(reasons or ()), stage, limit, force, again)
 
     def show(letter) -> None:
         key = "-" if letter.key is None else letter.key.decode("utf-8", "replace")
@@ -377,6 +395,8 @@ def replay(
     notes = [f"{report.read} read"]
     if report.refused:
         notes.append(f"{report.refused} refused ({', '.join(sorted(REFUSED_REASONS))}; use --force)")
+    if report.replayed_before:
+        notes.append(f"{report.replayed_before} replayed before (use --again)")
     if report.unreadable:
         notes.append(f"{report.unreadable} unreadable")
     err.print(
@@ -423,8 +443,9 @@ def process(
     from datetime import UTC, datetime
 
     from worker.entities import EntityExtractor
+    from worker.errors import Rejected
     from worker.inputs import read_inputs
-    from worker.pipeline import Message, OfflinePipeline
+    from worker.pipeline import Message, OfflinePipeline, dead_letter
 
     started = time.perf_counter()
     pipeline = OfflinePipeline(settings, EntityExtractor.from_settings(settings))
@@ -433,11 +454,22 @@ def process(
     files = {name: (out_dir / f"{name}.jsonl").open("wb") for name in names}
     counts = dict.fromkeys(names, 0)
     now = datetime.now(UTC)
-    messages = (Message(r.value, r.key, r.origin, 0, r.index, now) for r in read_inputs(inputs))
+
+    def messages() -> Iterator[Message]:
+        """The inputs as messages; one over the size limit is dead-lettered here, without its bytes."""
+        for record in read_inputs(inputs, settings.max_payload_bytes):
+            message = Message(record.value, record.key, record.origin, 0, record.index, now)
+            if record.oversize is None:
+                yield message
+                continue
+            rejected = Rejected("too_large", f"{_too_large(record, settings)}; not read, so not kept")
+            files["deadletter"].write(dead_letter("clean", message, rejected).to_json() + b"\n")
+            counts["deadletter"] += 1
+
     try:
         with _progress() as progress:
             task = progress.add_task("processing", total=None)
-            for output, record in pipeline.run(messages):
+            for output, record in pipeline.run(messages()):
                 files[output].write(record.to_json() + b"\n")
                 counts[output] += 1
                 progress.advance(task)

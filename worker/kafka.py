@@ -8,11 +8,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from worker.security import aiokafka_options
+from worker.settings import get_settings
 
 CONNECT_TIMEOUT_SECONDS = 6.0
 REQUEST_TIMEOUT_MS = 10_000
@@ -26,6 +29,11 @@ class BrokerUnavailable(Exception):
 
 
 C = TypeVar("C", AIOKafkaAdminClient, AIOKafkaProducer, AIOKafkaConsumer)
+
+
+def security_options() -> dict[str, Any]:
+    """TLS and SASL options of every client here, from the ``NEWS_INGEST_KAFKA_*`` settings."""
+    return aiokafka_options(get_settings())
 
 
 def bootstrap_servers(broker: str) -> str:
@@ -86,7 +94,9 @@ async def check_reachable(broker: str) -> None:
 
 
 def admin(broker: str) -> AIOKafkaAdminClient:
-    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS)
+    return AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS, **security_options()
+    )
 
 
 async def create_topics(
@@ -133,7 +143,9 @@ async def describe_topics(broker: str, group: str, topics: list[str]) -> dict[st
         t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described if t["error_code"] == 0
     }
     tps = [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS, **security_options()
+    )
     async with connected(consumer, broker):
         starts = await consumer.beginning_offsets(tps) if tps else {}
         ends = await consumer.end_offsets(tps) if tps else {}
@@ -155,6 +167,7 @@ def producer(broker: str, **options) -> AIOKafkaProducer:
         max_request_size=options.pop("max_request_size", 16 * 1024 * 1024),
         linger_ms=options.pop("linger_ms", 5),
         request_timeout_ms=options.pop("request_timeout_ms", REQUEST_TIMEOUT_MS),
+        **security_options(),
         **options,
     )
 
@@ -171,6 +184,7 @@ def consumer(broker: str, topic: str, from_beginning: bool) -> AIOKafkaConsumer:
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=16 * 1024 * 1024,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
+        **security_options(),
     )
 
 

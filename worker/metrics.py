@@ -21,3 +21,11 @@ END_TO_END_SECONDS = Histogram(
 )
 DEDUP_INDEX_ARTICLES = Gauge("news_ingest_dedup_index_articles", "Articles in the dedup index's window.")
 EVENT_LOOP_STALL = Gauge("news_ingest_event_loop_stall_seconds", "Longest event-loop stall in the last interval.")
+PARTITION_ASSIGNMENTS = Counter(
+    "news_ingest_partition_assignments_total",
+    "Partition assignments this worker received: 1 after joining the group, one more per rebalance.",
+)
+PARTITION_REVOCATIONS = Counter(
+    "news_ingest_partition_revocations_total", "Times a rebalance took this worker's partitions away."
+)
+ASSIGNED_PARTITIONS = Gauge("news_ingest_assigned_partitions", "Partitions assigned to this worker now.")

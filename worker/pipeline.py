@@ -50,9 +50,9 @@ def clean_message(message: Message, settings: Settings) -> CleanedArticle:
     The signature is computed here, where the work spreads over every partition, so that the one ordered
     dedup partition only looks up and updates its index.
     """
-    raw = decode_raw(message.value, settings.max_payload_bytes)
+    raw = decode_raw(message.value, settings.max_payload_bytes, settings.max_json_depth)
     key = message.key.decode("utf-8", "replace").strip() if message.key else None
-    article = clean_article(raw, message.received_at, key=key or None)
+    article = clean_article(raw, message.received_at, key=key or None, max_html_elements=settings.max_html_elements)
     signer = signer_for(settings.dedup_num_perm, settings.dedup_shingle_words)
     signature = to_record(signer.sign(article.body))
     return article.model_copy(update={"signature": signature, "received_at": message.received_at})

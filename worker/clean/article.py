@@ -8,7 +8,7 @@ import py3langid
 
 from schemas import CleanedArticle, RawArticle
 from worker.clean.dates import parse_datetime
-from worker.clean.html import extract_html
+from worker.clean.html import MAX_HTML_ELEMENTS, extract_html
 from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_text, short_hash
 from worker.clean.text import clean_text, looks_like_article
 from worker.errors import Rejected
@@ -31,11 +31,15 @@ def article_id(raw: RawArticle, canonical: str | None, key: str | None, body_has
 
 
 def clean_article(
-    raw: RawArticle, received_at: datetime, key: str | None = None, default_tz: tzinfo = UTC
+    raw: RawArticle,
+    received_at: datetime,
+    key: str | None = None,
+    default_tz: tzinfo = UTC,
+    max_html_elements: int = MAX_HTML_ELEMENTS,
 ) -> CleanedArticle:
     page_canonical = language = None
     if raw.html and raw.html.strip():
-        page = extract_html(raw.html, raw.url)
+        page = extract_html(raw.html, raw.url, max_html_elements)
         parts = clean_text(repair_text(page.text), _clean_line(raw.title) or _clean_line(page.title))
         parts.description = page.description or parts.description
         parts.published_at = page.published_at or parts.published_at

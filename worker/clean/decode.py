@@ -15,9 +15,11 @@ from worker.errors import Rejected
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|!--)", re.I)
 _DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-z0-9_.:-]+)", re.I)
 SNIFF_BYTES = 4096
+# Records carry ``metadata`` through, and orjson writes at most 255 levels: deeper input could not be published.
+MAX_JSON_DEPTH = 32
 
 
-def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
+def decode_raw(value: bytes | None, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> RawArticle:
     """Accept a JSON ``RawArticle``, an HTML page or plain UTF-8 text; anything else is rejected with a reason."""
     if value is None or not value.strip():
         raise Rejected("missing_content", "empty message")
@@ -38,9 +40,13 @@ def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
     try:
         data = orjson.loads(stripped)
     except orjson.JSONDecodeError as exc:
+        if "depth limit exceeded" in str(exc):  # orjson's own limit, 1024 levels
+            raise Rejected("too_large", f"JSON nested deeper than {max_depth} levels") from None
         raise Rejected("invalid_json", str(exc)) from None
     if not isinstance(data, dict):
         raise Rejected("invalid_schema", f"expected a JSON object, got {type(data).__name__}")
+    if json_depth(data, max_depth) > max_depth:
+        raise Rejected("too_large", f"JSON nested deeper than {max_depth} levels")
     try:
         article = RawArticle.model_validate(data)
     except ValidationError as exc:
@@ -48,6 +54,19 @@ def decode_raw(value: bytes | None, max_bytes: int) -> RawArticle:
     if not (article.html or "").strip() and not (article.text or "").strip():
         raise Rejected("missing_content", "neither html nor text has content")
     return article
+
+
+def json_depth(value: object, limit: int) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), counted up to ``limit + 1``; no recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= limit:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def decode_html_bytes(value: bytes) -> str | None:
