@@ -21,3 +21,8 @@ END_TO_END_SECONDS = Histogram(
 )
 DEDUP_INDEX_ARTICLES = Gauge("news_ingest_dedup_index_articles", "Articles in the dedup index's window.")
 EVENT_LOOP_STALL = Gauge("news_ingest_event_loop_stall_seconds", "Longest event-loop stall in the last interval.")
+WATCHDOG_LAG = Gauge("news_ingest_watchdog_lag_messages", "Messages waiting on the worker's assigned input partitions.")
+WATCHDOG_IDLE = Gauge(
+    "news_ingest_watchdog_seconds_without_progress", "Time since the agents last made progress while lag remained."
+)
+WATCHDOG_STALLED = Gauge("news_ingest_watchdog_stalled", "1 while the watchdog fails /health, else 0.")

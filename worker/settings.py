@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
     ner_in_thread: bool = Field(True, description="Run NER batches in a thread, off the event loop.")
     loop_stall_warning_seconds: float = Field(1.0, gt=0, description="Log a warning above this event-loop stall.")
+    watchdog_seconds: float = Field(
+        120, gt=0, description="/health fails after this long without progress while input partitions have lag."
+    )
 
     dedup_num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations.")
     dedup_shingle_words: int = Field(5, ge=1, le=20, description="Words per shingle.")
