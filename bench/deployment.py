@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -211,6 +212,21 @@ class Pipeline:
 
         return asyncio.run(run())
 
+    def metric(self, slot: int, sample: str) -> float:
+        """The value of one sample (name with its labels, as printed) on the slot's ``/metrics``; 0 if absent."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_ports[slot]}/metrics", timeout=10) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith(sample + " "):
+                    return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def wait_for_count(self, name: str, count: int, timeout: float = 300) -> None:
+        """Wait until one of the pipeline's topics holds at least ``count`` records."""
+        deadline = time.monotonic() + timeout
+        while (found := len(self.read(name, 0, timeout=10, settle=0))) < count:
+            assert time.monotonic() < deadline, f"{name} holds {found} records after {timeout} s, not {count}"
+            time.sleep(1)
+
     def raw_identities(self, expected: int, timeout: float = 60) -> list[str]:
         """The accounting identity of every message on the raw topic, once ``expected`` are there."""
         records = self.read_records(self.topic("raw"), expected, timeout, settle=1)
@@ -266,6 +282,7 @@ def new_pipeline(broker: str, workdir: Path, overrides: dict[str, str] | None = 
     }
     for name in ("raw", "cleaned", "unique", "enriched", "duplicates", "deadletter"):
         env[f"NEWS_INGEST_TOPIC_{name.upper()}"] = f"test-{run}.{name}"
+    workdir.mkdir(parents=True, exist_ok=True)
     deployment = Pipeline(broker, env, workdir)
     deployment.cli("topics", "create")
     return deployment
