@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from faust.types import TP, AppT
 
 MEASURE_TIMEOUT_SECONDS = 10.0
+TRANSACTION_MARKER = 1  # offset taken by a transaction's commit marker
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,12 @@ class PartitionOffsets:
 
     @property
     def lag(self) -> int:
+        """Offsets between the committed one and the end. A single one is not counted: it may be the marker
+        that ends a transaction, and Faust commits the offset after the last record, never past the marker."""
         if self.end is None or self.committed is None:
             return 0
-        return max(0, self.end - self.committed)
+        behind = self.end - self.committed
+        return behind if behind > TRANSACTION_MARKER else 0
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ def test_lag_is_end_minus_committed_and_unknown_counts_as_none():
     assert PartitionOffsets(100, 99, 100).lag == 0
     assert PartitionOffsets(None, 3, 4).lag == 0
     assert PartitionOffsets(100, None, None).lag == 0
+    # after a transaction the committed offset stays one short of the end: its commit marker
+    assert PartitionOffsets(101, 99, 100).lag == 0
 
 
 def test_no_progress_with_lag_for_the_limit_is_a_stall_that_names_the_partition():
