@@ -186,7 +186,7 @@ async def watch_progress() -> None:
     now = time.monotonic()
     was_stalled = watchdog.status.stalled
     if app.rebalancing or not app.tables.recovery.completed.is_set():
-        status = watchdog.excuse(now, "rebalancing or recovering tables")
+        status = watchdog.excuse(now)
     else:
         topics = [topic.get_topic_name() for topic in (raw_topic, cleaned_topic, unique_topic)]
         offsets: dict[str, PartitionOffsets] | None

@@ -53,10 +53,10 @@ class Watchdog:
         self._progress_at: float | None = None
         self.status = WatchdogStatus(False, 0, 0.0, "")
 
-    def excuse(self, now: float, why: str) -> WatchdogStatus:
+    def excuse(self, now: float) -> WatchdogStatus:
         """A moment when no progress is expected (rebalance, table recovery): the clock restarts."""
         self._progress_at = now
-        self.status = WatchdogStatus(False, self.status.lag, 0.0, why)
+        self.status = WatchdogStatus(False, self.status.lag, 0.0, "")
         return self.status
 
     def observe(self, now: float, partitions: Mapping[str, PartitionOffsets]) -> WatchdogStatus:

@@ -68,7 +68,7 @@ def test_a_new_assignment_counts_as_progress():
 def test_rebalance_or_recovery_restarts_the_clock():
     watchdog = Watchdog(LIMIT)
     watchdog.observe(0, offsets(100, 40, 30))
-    watchdog.excuse(100, "rebalancing")
+    watchdog.excuse(100)
     assert not watchdog.observe(150, offsets(100, 40, 30)).stalled
     assert not watchdog.observe(100 + LIMIT - 1, offsets(100, 40, 30)).stalled
     assert watchdog.observe(100 + LIMIT, offsets(100, 40, 30)).stalled
