@@ -14,7 +14,7 @@ from tests.integration.test_worker_web import get
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
 OUTAGE_BROKER_PORT = 19192  # its own broker (controller on 19193): the shared one is never stopped
-ARTICLES = 600
+ARTICLES = 400
 OUTAGE_SECONDS = 30
 
 

@@ -10,7 +10,7 @@ from bench.deployment import new_pipeline
 from bench.workload import build
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
-PER_PHASE = 300
+PER_PHASE = 200
 
 
 def test_second_worker_joins_and_leaves_mid_run(kafka_broker, tmp_path):

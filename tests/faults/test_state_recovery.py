@@ -17,7 +17,7 @@ from bench.workload import build
 from schemas import CleanedArticle, DuplicateVerdict
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
-ARTICLES = 2000
+ARTICLES = 1500
 STAMP = r"^\[([\d\- :,]+)\] \[\d+\] \[INFO\] \[\^---Recovery\]: "
 ASSIGNED = re.compile(
     STAMP + r"Highwater for active changelog partitions:\n(?:.*\n)*?\| \S+-changelog +\| 0 +\| (-?\d+)", re.M
