@@ -28,7 +28,7 @@ def test_second_worker_joins_and_leaves_mid_run(kafka_broker, tmp_path):
         code, seconds = pipeline.terminate_worker(1)  # leaves: its partitions go back to the first
         pipeline.send(phases[2])
         raw = pipeline.raw_identities(len(workload))
-        report = pipeline.wait_until_settled(raw, timeout=900)
+        report = pipeline.wait_until_settled(raw, timeout=600)
         first_alive = pipeline.workers[0].poll() is None
     finally:
         pipeline.stop()
