@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
+from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
+from worker.accounting import Report, account, dead_letter_identity, message_identity
 from worker.kafka import bootstrap_servers, producer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,16 +40,45 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def broker_session() -> Iterator[str]:
-    """``kafka://127.0.0.1:PORT``: a broker already listening there, else one started by dev/kafka.sh."""
-    started = False
-    env = {**os.environ, "KAFKA_PORT": str(BROKER_PORT), "KAFKA_CONTROLLER_PORT": str(BROKER_PORT + 1)}
-    if not _port_open(BROKER_PORT):
-        subprocess.run(["bash", str(KAFKA_SH), "start"], env=env, check=True)
-        started = True
-    yield f"kafka://127.0.0.1:{BROKER_PORT}"
+@dataclass
+class LocalBroker:
+    """A single-node broker run by dev/kafka.sh on ``port`` (controller on ``port + 1``)."""
+
+    port: int = BROKER_PORT
+    data_dir: Path | None = None  # dev/kafka.sh's default when None
+
+    @property
+    def url(self) -> str:
+        return f"kafka://127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        env = {**os.environ, "KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(self.port + 1)}
+        if self.data_dir is not None:
+            env["KAFKA_DATA"] = str(self.data_dir)
+        return env
+
+    def listening(self) -> bool:
+        return _port_open(self.port)
+
+    def start(self) -> None:
+        subprocess.run(["bash", str(KAFKA_SH), "start"], env=self._env(), check=True)
+
+    def stop(self) -> None:
+        subprocess.run(["bash", str(KAFKA_SH), "stop"], env=self._env(), check=False)
+
+
+def broker_session(port: int = BROKER_PORT, data_dir: Path | None = None) -> Iterator[str]:
+    """``kafka://127.0.0.1:PORT``: a broker already listening there, else one started by dev/kafka.sh (and
+    stopped afterwards)."""
+    broker = LocalBroker(port, data_dir)
+    started = not broker.listening()
     if started:
-        subprocess.run(["bash", str(KAFKA_SH), "stop"], env=env, check=False)
+        broker.start()
+    try:
+        yield broker.url
+    finally:
+        if started:
+            broker.stop()
 
 
 @dataclass
@@ -98,6 +130,16 @@ class Pipeline:
     def kill_worker(self, slot: int) -> None:
         self.workers[slot].send_signal(signal.SIGKILL)
         self.workers[slot].wait()
+
+    def terminate_worker(self, slot: int, timeout: float = 60) -> tuple[int | None, float]:
+        """SIGTERM the slot's worker: (its exit code, or None if it had not exited after ``timeout``; seconds)."""
+        started = time.monotonic()
+        self.workers[slot].send_signal(signal.SIGTERM)
+        try:
+            code = self.workers[slot].wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        return code, time.monotonic() - started
 
     def _log_path(self, slot: int) -> Path:
         return self.workdir / f"worker-{slot}.{self.launches[slot]}.log"
@@ -173,6 +215,50 @@ class Pipeline:
 
         return asyncio.run(run())
 
+    def metric(self, slot: int, sample: str) -> float:
+        """The value of one sample (name with its labels, as printed) on the slot's ``/metrics``; 0 if absent."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_ports[slot]}/metrics", timeout=10) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith(sample + " "):
+                    return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def wait_for_count(self, name: str, count: int, timeout: float = 300) -> None:
+        """Wait until one of the pipeline's topics holds at least ``count`` records."""
+        deadline = time.monotonic() + timeout
+        while (found := len(self.read(name, 0, timeout=10, settle=0))) < count:
+            assert time.monotonic() < deadline, f"{name} holds {found} records after {timeout} s, not {count}"
+            time.sleep(1)
+
+    def raw_identities(self, expected: int, timeout: float = 60) -> list[str]:
+        """The accounting identity of every message on the raw topic, once ``expected`` are there."""
+        records = self.read_records(self.topic("raw"), expected, timeout, settle=1)
+        return [message_identity(r.value, r.partition, r.offset) for r in records]
+
+    def outcomes(self) -> list[str]:
+        """The accounting identity of every record on the three output topics."""
+        read = lambda name: self.read(name, 0, timeout=30, settle=1)  # noqa: E731
+        identities = [f"id:{EnrichedArticle.model_validate_json(v).id}" for v in read("enriched")]
+        identities += [f"id:{DuplicateVerdict.model_validate_json(v).id}" for v in read("duplicates")]
+        raw_topic = self.topic("raw")
+        identities += [dead_letter_identity(DeadLetter.model_validate_json(v), raw_topic) for v in read("deadletter")]
+        return identities
+
+    def wait_until_settled(self, raw: list[str], timeout: float, quiet: float = 15) -> Report:
+        """Poll until every raw message has an outcome and nothing new arrived for ``quiet`` seconds (or time
+        runs out); the accounting report of that moment."""
+        deadline, last, stable_since = time.monotonic() + timeout, -1, time.monotonic()
+        while True:
+            found = self.outcomes()
+            report = account(raw, found)
+            if len(found) != last:
+                last, stable_since = len(found), time.monotonic()
+            elif not report.lost and time.monotonic() - stable_since > quiet:
+                return report
+            if time.monotonic() > deadline:
+                return report
+            time.sleep(5)
+
     def stop(self) -> None:
         """SIGTERM every running worker and wait for it (SIGKILL after 30 s)."""
         for proc in self.workers:
@@ -199,6 +285,7 @@ def new_pipeline(broker: str, workdir: Path, overrides: dict[str, str] | None = 
     }
     for name in ("raw", "cleaned", "unique", "enriched", "duplicates", "deadletter"):
         env[f"NEWS_INGEST_TOPIC_{name.upper()}"] = f"test-{run}.{name}"
+    workdir.mkdir(parents=True, exist_ok=True)
     deployment = Pipeline(broker, env, workdir)
     deployment.cli("topics", "create")
     return deployment

@@ -34,6 +34,7 @@ from worker.entities import EntityExtractor
 from worker.errors import Rejected
 from worker.loop_monitor import LoopStallMonitor
 from worker.pipeline import Message, check_duplicate, clean_message, dead_letter, enrich
+from worker.watchdog import PartitionOffsets, Watchdog, measure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +50,8 @@ def duplicate_index() -> DuplicateIndex:
 
 
 loop_monitor = LoopStallMonitor()
+watchdog = Watchdog(settings.watchdog_seconds)
+WATCHDOG_INTERVAL = max(0.5, min(10.0, settings.watchdog_seconds / 4))
 # NER holds the CPU for a whole batch; in this thread the event loop keeps serving heartbeats, commits and
 # the other agents meanwhile (measured in bench/loop_stall.py: longest stall 2.6 s inline, 14 ms here).
 ner_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner")
@@ -211,3 +214,28 @@ async def report_event_loop_stalls() -> None:
     metrics.EVENT_LOOP_STALL.set(stall)
     level = logging.WARNING if stall > settings.loop_stall_warning_seconds else logging.INFO
     log.log(level, "longest event-loop stall in the last minute: %.3f s", stall)
+
+
+@app.timer(interval=WATCHDOG_INTERVAL)
+async def watch_progress() -> None:
+    """Judge whether the agents still make progress on their input (see worker/watchdog.py)."""
+    now = time.monotonic()
+    was_stalled = watchdog.status.stalled
+    if app.rebalancing or not app.tables.recovery.completed.is_set():
+        status = watchdog.excuse(now)
+    else:
+        topics = [topic.get_topic_name() for topic in (raw_topic, cleaned_topic, unique_topic)]
+        offsets: dict[str, PartitionOffsets] | None
+        try:
+            offsets = await measure(app, topics)
+        except Exception as exc:  # the broker may be away: nothing new can be seen, so the clock runs on
+            log.info("watchdog could not read offsets: %r", exc)
+            offsets = None
+        status = watchdog.observe(now, offsets if offsets is not None else watchdog.partitions)
+    metrics.WATCHDOG_LAG.set(status.lag)
+    metrics.WATCHDOG_IDLE.set(status.seconds_without_progress)
+    metrics.WATCHDOG_STALLED.set(int(status.stalled))
+    if status.stalled and not was_stalled:
+        log.error("watchdog: the worker is stalled, /health fails: %s", status.reason)
+    elif was_stalled and not status.stalled:
+        log.warning("watchdog: progress again (lag %d), /health passes", status.lag)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from worker.consumer import CommitBeforeRevokeConsumer
 from worker.logs import logging_config
 from worker.security import faust_credentials
 from worker.settings import get_settings
@@ -37,6 +38,8 @@ app = faust.App(
     producer_max_request_size=settings.max_payload_bytes * DEADLETTER_SIZE_FACTOR + 1_048_576,
     consumer_max_fetch_size=settings.max_payload_bytes * DEADLETTER_SIZE_FACTOR + 1_048_576,
 )
+
+app.transport.Consumer = CommitBeforeRevokeConsumer  # the transport exists already; its consumer does not
 
 
 def _topic(name: str) -> faust.TopicT:

@@ -29,3 +29,8 @@ PARTITION_REVOCATIONS = Counter(
     "news_ingest_partition_revocations_total", "Times a rebalance took this worker's partitions away."
 )
 ASSIGNED_PARTITIONS = Gauge("news_ingest_assigned_partitions", "Partitions assigned to this worker now.")
+WATCHDOG_LAG = Gauge("news_ingest_watchdog_lag_messages", "Messages waiting on the worker's assigned input partitions.")
+WATCHDOG_IDLE = Gauge(
+    "news_ingest_watchdog_seconds_without_progress", "Time since the agents last made progress while lag remained."
+)
+WATCHDOG_STALLED = Gauge("news_ingest_watchdog_stalled", "1 while the watchdog fails /health, else 0.")

@@ -20,7 +20,11 @@ class Settings(BaseSettings):
     store: str = Field("rocksdb://", description="Table store: rocksdb:// (durable) or memory://.")
     data_dir: Path = Field(Path(".news-ingest"), description="Where the worker keeps its table stores.")
     web_port: int = Field(6066, ge=1, le=65535, description="Worker web port (health, metrics).")
-    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    # exactly_once is refused: in stock faust-streaming 0.15.3 its transactions deadlock this pipeline (README,
+    # Guarantees). The setting stays so that the error names it.
+    processing_guarantee: Literal["at_least_once"] = Field(
+        "at_least_once", description="Kafka delivery guarantee; only at_least_once is supported."
+    )
     session_timeout_seconds: float = Field(30, gt=0, description="A silent worker leaves the group after this.")
     heartbeat_interval_seconds: float = Field(3, gt=0, description="Consumer-group heartbeat interval.")
     producer_linger_ms: int = Field(0, ge=0, le=1000, description="How long the producer waits to fill a batch.")
@@ -64,6 +68,9 @@ class Settings(BaseSettings):
     ner_batch_seconds: float = Field(0.2, gt=0, description="Longest wait to fill a NER batch.")
     ner_in_thread: bool = Field(True, description="Run NER batches in a thread, off the event loop.")
     loop_stall_warning_seconds: float = Field(1.0, gt=0, description="Log a warning above this event-loop stall.")
+    watchdog_seconds: float = Field(
+        120, gt=0, description="/health fails after this long without progress while input partitions have lag."
+    )
 
     dedup_num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations.")
     dedup_shingle_words: int = Field(5, ge=1, le=20, description="Words per shingle.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from worker.agents import loop_monitor
+from worker.agents import loop_monitor, watchdog
 from worker.app import app, settings
 
 
@@ -16,8 +16,17 @@ async def metrics(web: View, request: Request) -> Response:
 
 @app.page("/health")
 async def health(web: View, request: Request) -> Response:
-    """Alive while the event loop answers; the longest recent stall is reported for context."""
-    return web.json({"status": "ok", "event_loop_stall_seconds": round(loop_monitor.max_stall, 3)})
+    """Alive while the event loop answers and the agents make progress on their input (see worker/watchdog.py)."""
+    status = watchdog.status
+    body = {
+        "status": "stalled" if status.stalled else "ok",
+        "event_loop_stall_seconds": round(loop_monitor.max_stall, 3),
+        "lag": status.lag,
+        "seconds_without_progress": round(status.seconds_without_progress, 1),
+    }
+    if status.stalled:
+        body["reason"] = status.reason
+    return web.json(body, status=503 if status.stalled else 200)
 
 
 @app.page("/ready")

@@ -12,7 +12,6 @@ from bench.deployment import new_pipeline
 from bench.poison import RECORD, small
 from bench.workload import build
 from tests.faults.observe import group_members, metric
-from tests.faults.test_crash import wait_until_settled
 from worker.accounting import message_identity
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
@@ -40,7 +39,7 @@ def test_a_burst_causes_no_rebalance_and_loses_nothing(kafka_broker, tmp_path):
         pipeline.send(burst)
         raw_records = pipeline.read_records(pipeline.topic("raw"), len(burst), timeout=120, settle=1)
         raw = [message_identity(r.value, r.partition, r.offset) for r in raw_records]
-        report = wait_until_settled(pipeline, raw, timeout=600)
+        report = pipeline.wait_until_settled(raw, timeout=600)
         seconds = time.monotonic() - started
         after = group_members(pipeline)
         assignments_after = metric(pipeline, 0, "news_ingest_partition_assignments_total")

@@ -12,7 +12,6 @@ from bench.deployment import Pipeline, new_pipeline
 from bench.poison import RECORD, stream
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
 from tests.faults.observe import rss_bytes
-from tests.faults.test_crash import wait_until_settled
 from worker.accounting import Report, dead_letter_identity, message_identity
 from worker.settings import Settings
 
@@ -27,7 +26,7 @@ def settled(pipeline: Pipeline, count: int) -> tuple[list, Report]:
     """The raw records once ``count`` are there, and the accounting once every one has its outcome."""
     raw_records = pipeline.read_records(pipeline.topic("raw"), count, timeout=120, settle=1)
     identities = [message_identity(r.value, r.partition, r.offset) for r in raw_records]
-    return raw_records, wait_until_settled(pipeline, identities, timeout=600)
+    return raw_records, pipeline.wait_until_settled(identities, timeout=600)
 
 
 def test_ten_thousand_poison_messages(kafka_broker, tmp_path):

@@ -10,7 +10,6 @@ import pytest
 from bench.deployment import new_pipeline
 from bench.poison import SENTENCE
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
-from tests.faults.test_crash import wait_until_settled
 from worker.accounting import message_identity
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
@@ -44,7 +43,7 @@ def test_fixed_dead_letters_replayed_twice_are_processed_once(kafka_broker, tmp_
         again = pipeline.cli("replay", "--reason", "too_large", "--force", "--again", "--dry-run", "--until-idle", "2")
 
         raw = pipeline.read_records(pipeline.topic("raw"), len(big + broken) + STORIES, settle=1)
-        report = wait_until_settled(pipeline, [message_identity(r.value, r.partition, r.offset) for r in raw], 300)
+        report = pipeline.wait_until_settled([message_identity(r.value, r.partition, r.offset) for r in raw], 300)
         enriched = [EnrichedArticle.model_validate_json(v).id for v in pipeline.read("enriched", 0, settle=1)]
         verdicts = [DuplicateVerdict.model_validate_json(v).id for v in pipeline.read("duplicates", 0, settle=1)]
     finally:
