@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
 from worker.accounting import Report, account, dead_letter_identity, message_identity
-from worker.kafka import bootstrap_servers, producer
+from worker.kafka import consumer as kafka_consumer
+from worker.kafka import producer
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_PORT = int(os.environ.get("NEWS_INGEST_TEST_KAFKA_PORT", "19092"))
@@ -184,14 +183,7 @@ class Pipeline:
         topic's end has been read; then ``settle`` seconds more, to catch records that should not be there."""
 
         async def run() -> list:
-            consumer = AIOKafkaConsumer(
-                topic,
-                bootstrap_servers=bootstrap_servers(self.broker),
-                auto_offset_reset="earliest",
-                enable_auto_commit=False,
-                group_id=None,
-                isolation_level="read_committed",
-            )
+            consumer = kafka_consumer(self.broker, topic, from_beginning=True)
             await consumer.start()
             try:
                 while not consumer.assignment():  # without a group, every partition is assigned once known

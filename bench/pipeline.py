@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from bench.deployment import BROKER_PORT, ROOT, Pipeline, broker_session, new_pipeline
 from bench.workload import RawMessage, build
@@ -27,7 +27,7 @@ from worker.accounting import dead_letter_identity, message_identity
 from worker.dedup import DuplicateIndex
 from worker.dedup.signature import from_record
 from worker.entities import EntityExtractor
-from worker.kafka import bootstrap_servers, producer
+from worker.kafka import consumer, producer
 from worker.pipeline import Message, clean_message
 from worker.settings import Settings
 
@@ -125,14 +125,7 @@ async def _run(deployment: Pipeline, workload: list[RawMessage], rate: float | N
     """Produce the workload while one reader follows the three output topics, until every message has its
     outcome (an hour at most). Throughput runs from the first send to the last outcome; latency is each
     enriched record's broker timestamp minus its raw message's."""
-    reader = AIOKafkaConsumer(
-        *(deployment.topic(name) for name in OUTPUTS),
-        bootstrap_servers=bootstrap_servers(deployment.broker),
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-        isolation_level="read_committed",
-    )
+    reader = consumer(deployment.broker, *(deployment.topic(name) for name in OUTPUTS), from_beginning=True)
     await reader.start()
     try:
         sent_at = await _produce(deployment, workload, rate)

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -480,6 +480,48 @@ def process(
     total = sum(counts.values())
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     err.print(f"{total} articles in {seconds:.1f}s ({total / seconds:.1f}/s): {summary} → {out_dir}")
+
+
+@cli.command()
+def check(
+    broker: BrokerOption = None,
+    idle_timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds without a record that end the read of a topic.")
+    ] = 5,
+    show: Annotated[int, typer.Option("--show", help="How many ids to list of each kind.")] = 10,
+) -> None:
+    """Check the accounting invariant: every message on the raw topic has exactly one outcome (an enriched record, a duplicate verdict or a dead letter).
+
+    Messages are matched to outcomes by their JSON id; one without an id can only be matched to its dead letter (by position), so audit streams that carry ids. Run it once the workers have caught up (news-ingest topics describe shows lag 0). Exit code 1 when a message has no outcome (lost) or an outcome has no message (unexpected); doubles, which at-least-once replays may add, are counted and listed.
+    """
+    settings = _settings(broker)
+    from schemas import DeadLetter
+    from worker.accounting import Report, account, dead_letter_identity, json_id, message_identity
+    from worker.kafka import consume
+
+    def by_id(record: Any) -> str:
+        return f"id:{json_id(record.value)}"
+
+    def by_letter(record: Any) -> str:
+        return dead_letter_identity(DeadLetter.model_validate_json(record.value), settings.topic_raw)
+
+    async def identities(topic: str, identify: Callable[[Any], str]) -> list[str]:
+        return [identify(r) async for r in consume(settings.broker, topic, True, idle_timeout)]
+
+    async def run() -> Report:
+        raw = await identities(settings.topic_raw, lambda r: message_identity(r.value, r.partition, r.offset))
+        outcomes = await identities(settings.topic_enriched, by_id)
+        outcomes += await identities(settings.topic_duplicates, by_id)
+        outcomes += await identities(settings.topic_deadletter, by_letter)
+        return account(raw, outcomes)
+
+    report = _run(settings.broker, run())
+    out.print(report.summary(), highlight=False)
+    for kind in ("lost", "doubled", "unexpected"):
+        if ids := getattr(report, kind):
+            out.print(f"{kind}: {', '.join(ids[:show])}{' …' if len(ids) > show else ''}", highlight=False)
+    if report.lost or report.unexpected:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -172,10 +172,10 @@ def producer(broker: str, **options) -> AIOKafkaProducer:
     )
 
 
-def consumer(broker: str, topic: str, from_beginning: bool) -> AIOKafkaConsumer:
-    """A consumer of every partition of ``topic``: no group, nothing committed, committed records only."""
+def consumer(broker: str, *topics: str, from_beginning: bool) -> AIOKafkaConsumer:
+    """A consumer of every partition of ``topics``: no group, nothing committed, committed records only."""
     return AIOKafkaConsumer(
-        topic,
+        *topics,
         bootstrap_servers=bootstrap_servers(broker),
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
@@ -192,7 +192,7 @@ async def consume(
     broker: str, topic: str, from_beginning: bool, idle_timeout: float | None = None
 ) -> AsyncIterator[ConsumerRecord]:
     """Records of ``topic`` (see ``consumer``); stops after ``idle_timeout`` of silence."""
-    async with connected(consumer(broker, topic, from_beginning), broker) as kafka:
+    async with connected(consumer(broker, topic, from_beginning=from_beginning), broker) as kafka:
         while True:
             try:
                 record = await asyncio.wait_for(kafka.getone(), timeout=idle_timeout)

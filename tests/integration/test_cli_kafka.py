@@ -25,6 +25,7 @@ TOO_LARGE = b"y" * (MAX_PAYLOAD + 1)
 UNREACHABLE = "kafka://127.0.0.1:1"
 KAFKA_COMMANDS = [
     ["bench", "--articles", "1"],
+    ["check"],
     ["send", str(SAMPLES)],
     ["tail", "news.enriched"],
     ["topics", "create"],
@@ -166,3 +167,21 @@ def test_bench_runs_every_configuration_and_ends_with_the_ratios(kafka_broker: s
         assert any(line.startswith(prefix) for line in lines), result.stdout
     assert "LOST" not in result.stdout
     assert re.fullmatch(r"ratio_e2e=\d+\.\d\d ratio_scale=\d+\.\d\d", lines[-1]), lines[-1]
+
+
+def test_check_accounts_for_every_raw_message_then_finds_one_lost(pipeline: Pipeline):
+    story = "The council of Delft approved 300 new homes on Tuesday. Building starts in 2026, the mayor said."
+    articles = [orjson.dumps({"id": f"story-{i}", "text": f"{story} Item {i} of the feed."}) for i in range(3)]
+    pipeline.start_worker()
+    pipeline.send([(None, a) for a in articles] + [(b"cut", b'{"id": "cut", "text": "no end')])
+    pipeline.read("enriched", 1)
+    pipeline.read("deadletter", 1)
+    result = pipeline.cli("check", "--timeout", "3")
+    assert result.stdout.startswith("raw=4 outcomes=4 lost=0"), result.stdout
+    assert "unexpected=0" in result.stdout
+
+    pipeline.stop()
+    pipeline.send([(None, orjson.dumps({"id": "never-processed", "text": story}))])
+    result = run("check", "--timeout", "3", env=pipeline.env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "lost=1" in result.stdout and "lost: id:never-processed" in result.stdout
