@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
-from worker.accounting import Report, account, dead_letter_identity, message_identity
+from schemas import DuplicateVerdict, EnrichedArticle
+from worker.accounting import Report, account, message_identity, outcome_identity
 from worker.kafka import consumer as kafka_consumer
 from worker.kafka import producer
 
@@ -233,7 +233,7 @@ class Pipeline:
         identities = [f"id:{EnrichedArticle.model_validate_json(v).id}" for v in read("enriched")]
         identities += [f"id:{DuplicateVerdict.model_validate_json(v).id}" for v in read("duplicates")]
         raw_topic = self.topic("raw")
-        identities += [dead_letter_identity(DeadLetter.model_validate_json(v), raw_topic) for v in read("deadletter")]
+        identities += [outcome_identity(v, True, raw_topic) for v in read("deadletter")]
         return identities
 
     def wait_until_settled(self, raw: list[str], timeout: float, quiet: float = 15) -> Report:

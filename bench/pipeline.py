@@ -17,13 +17,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-from aiokafka import ConsumerRecord
-
 from bench.deployment import BROKER_PORT, ROOT, Pipeline, broker_session, new_pipeline
 from bench.workload import RawMessage, build
-from schemas import DeadLetter
-from worker.accounting import dead_letter_identity, message_identity
+from worker.accounting import message_identity, outcome_identity
 from worker.dedup import DuplicateIndex
 from worker.dedup.signature import from_record
 from worker.entities import EntityExtractor
@@ -135,7 +131,7 @@ async def _run(deployment: Pipeline, workload: list[RawMessage], rate: float | N
         while pending and time.monotonic() < deadline:
             for batch in (await reader.getmany(timeout_ms=500)).values():
                 for record in batch:
-                    identity = _identity(record, raw_topic, dead_topic)
+                    identity = outcome_identity(record.value, record.topic == dead_topic, raw_topic)
                     pending.discard(identity)
                     last = max(last, record.timestamp / 1000)
                     if record.topic == enriched_topic and identity in sent_at:
@@ -172,12 +168,6 @@ async def _produce(deployment: Pipeline, workload: list[RawMessage], rate: float
     finally:
         await kafka.stop()
     return {message_identity(m.value, meta.partition, meta.offset): meta.timestamp / 1000 for m, meta in sent}
-
-
-def _identity(record: ConsumerRecord, raw_topic: str, deadletter_topic: str) -> str:
-    if record.topic == deadletter_topic:
-        return dead_letter_identity(DeadLetter.model_validate_json(record.value), raw_topic)
-    return f"id:{orjson.loads(record.value)['id']}"
 
 
 def describe(label: str, result: dict[str, float]) -> str:

@@ -32,6 +32,13 @@ def dead_letter_identity(letter: DeadLetter, raw_topic: str) -> str:
     return f"unknown:{letter.topic}:{letter.partition}:{letter.offset}"
 
 
+def outcome_identity(value: bytes, is_dead_letter: bool, raw_topic: str) -> str:
+    """The identity of a published outcome: ``id:<id>`` of a record or verdict, or what a dead letter says."""
+    if is_dead_letter:
+        return dead_letter_identity(DeadLetter.model_validate_json(value), raw_topic)
+    return f"id:{json_id(value)}"
+
+
 def json_id(value: bytes | None) -> str | None:
     """The ``id`` field of a JSON object message, if it has a non-blank one."""
     if not value or not value.lstrip().startswith(b"{"):

@@ -6,6 +6,7 @@ import faust
 
 from worker.consumer import CommitBeforeRevokeConsumer
 from worker.logs import logging_config
+from worker.replay import LEDGER_CONFIG, ledger_topic
 from worker.security import faust_credentials
 from worker.settings import get_settings
 
@@ -79,7 +80,7 @@ def topic_specs() -> list[tuple[str, int, dict[str, str]]]:
             {"max.message.bytes": str(limit * DEADLETTER_SIZE_FACTOR + 1_048_576)},
         )
     )
-    specs.append((f"{deadletter_topic.get_topic_name()}.replayed", 1, {"cleanup.policy": "compact"}))  # replay's ledger
+    specs.append((ledger_topic(deadletter_topic.get_topic_name()), 1, LEDGER_CONFIG))  # replay's ledger
     specs += [
         (table.changelog_topic.get_topic_name(), table.partitions, {"cleanup.policy": "compact"})
         for table in app.tables.values()

@@ -495,24 +495,20 @@ def check(
     Messages are matched to outcomes by their JSON id; one without an id can only be matched to its dead letter (by position), so audit streams that carry ids. Run it once the workers have caught up (news-ingest topics describe shows lag 0). Exit code 1 when a message has no outcome (lost) or an outcome has no message (unexpected); doubles, which at-least-once replays may add, are counted and listed.
     """
     settings = _settings(broker)
-    from schemas import DeadLetter
-    from worker.accounting import Report, account, dead_letter_identity, json_id, message_identity
+    from worker.accounting import Report, account, message_identity, outcome_identity
     from worker.kafka import consume
-
-    def by_id(record: Any) -> str:
-        return f"id:{json_id(record.value)}"
-
-    def by_letter(record: Any) -> str:
-        return dead_letter_identity(DeadLetter.model_validate_json(record.value), settings.topic_raw)
 
     async def identities(topic: str, identify: Callable[[Any], str]) -> list[str]:
         return [identify(r) async for r in consume(settings.broker, topic, True, idle_timeout)]
 
     async def run() -> Report:
         raw = await identities(settings.topic_raw, lambda r: message_identity(r.value, r.partition, r.offset))
-        outcomes = await identities(settings.topic_enriched, by_id)
-        outcomes += await identities(settings.topic_duplicates, by_id)
-        outcomes += await identities(settings.topic_deadletter, by_letter)
+        outcomes = []
+        for topic in (settings.topic_enriched, settings.topic_duplicates, settings.topic_deadletter):
+            dead = topic == settings.topic_deadletter
+            outcomes += await identities(
+                topic, lambda r, dead=dead: outcome_identity(r.value, dead, settings.topic_raw)
+            )
         return account(raw, outcomes)
 
     report = _run(settings.broker, run())
