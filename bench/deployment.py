@@ -19,7 +19,7 @@ from pathlib import Path
 from schemas import DuplicateVerdict, EnrichedArticle
 from worker.accounting import Report, account, message_identity, outcome_identity
 from worker.kafka import consumer as kafka_consumer
-from worker.kafka import producer
+from worker.kafka import describe_topics, producer
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_PORT = int(os.environ.get("NEWS_INGEST_TEST_KAFKA_PORT", "19092"))
@@ -235,6 +235,23 @@ class Pipeline:
         raw_topic = self.topic("raw")
         identities += [outcome_identity(v, True, raw_topic) for v in read("deadletter")]
         return identities
+
+    def trace(self, identities: list[str], limit: int = 5) -> str:
+        """Where each of (the first ``limit``) ``identities`` is seen on the way: its raw, cleaned and unique
+        records (partition@offset) against the group's committed offset there, so a loss shows the stage
+        that dropped it and whether its offset was committed unprocessed."""
+        stages = ("raw", "cleaned", "unique")
+        topics = [self.topic(name) for name in stages]
+        lags = asyncio.run(describe_topics(self.broker, self.env["NEWS_INGEST_APP_ID"], topics))
+        committed = {(lag.topic, lag.partition): lag.committed for rows in lags.values() for lag in rows or []}
+        seen: dict[str, list[str]] = {identity: [] for identity in identities[:limit]}
+        for name, topic in zip(stages, topics, strict=True):
+            for record in self.read_records(topic, 0, timeout=30, settle=0):
+                identity = message_identity(record.value, record.partition, record.offset)
+                if identity in seen:
+                    where = f"{name} {record.partition}@{record.offset}"
+                    seen[identity].append(f"{where} (committed {committed.get((topic, record.partition))})")
+        return "; ".join(f"{identity}: {', '.join(path) or 'nowhere'}" for identity, path in seen.items())
 
     def wait_until_settled(self, raw: list[str], timeout: float, quiet: float = 15) -> Report:
         """Poll until every raw message has an outcome and nothing new arrived for ``quiet`` seconds (or time

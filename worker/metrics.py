@@ -34,3 +34,7 @@ WATCHDOG_IDLE = Gauge(
     "news_ingest_watchdog_seconds_without_progress", "Time since the agents last made progress while lag remained."
 )
 WATCHDOG_STALLED = Gauge("news_ingest_watchdog_stalled", "1 while the watchdog fails /health, else 0.")
+OFFSETS_READ_AGAIN = Counter(
+    "news_ingest_offsets_read_again_total",
+    "Times a partition was read again from a message that was fetched but never processed (see worker/consumer.py).",
+)

@@ -61,5 +61,5 @@ def test_a_burst_causes_no_rebalance_and_loses_nothing(kafka_broker, tmp_path):
     assert after == (state, members), "the worker left or rejoined the group during the burst"
     assert (assignments_after, revocations) == (1, 0), "a rebalance happened during the burst"
     assert "partition assignment #2" not in log
-    assert report.lost == [] and report.unexpected == [], report.summary()
+    assert report.lost == [] and report.unexpected == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
     assert report.doubled == [], f"without a rebalance or a crash nothing is processed twice: {report.summary()}"

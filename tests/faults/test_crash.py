@@ -37,5 +37,5 @@ def test_sigkill_three_times_loses_nothing(kafka_broker, tmp_path):
         pipeline.stop()
     print(f"crash test, {len(workload)} articles, {KILLS} SIGKILLs: {report.summary()}")
     (tmp_path / "accounting.txt").write_text(report.summary())
-    assert report.lost == [], report.summary()
+    assert report.lost == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
     assert report.unexpected == [], report.summary()

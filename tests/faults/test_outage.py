@@ -45,5 +45,5 @@ def test_worker_recovers_from_a_30_s_broker_outage_by_itself(own_broker: LocalBr
         pipeline.stop()
     print(f"broker outage of {OUTAGE_SECONDS} s, {len(workload)} articles: {report.summary()}; /health {status}")
     assert alive, pipeline.log_text(0)[-4000:]
-    assert report.lost == [] and report.unexpected == [], report.summary()
+    assert report.lost == [] and report.unexpected == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
     assert status == 200, orjson.loads(body)

@@ -48,7 +48,7 @@ def test_health_stays_ok_while_a_backlog_is_worked_off(kafka_broker, tmp_path):
     finally:
         done.set()
         pipeline.stop()
-    assert report.lost == [], report.summary()
+    assert report.lost == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
     assert answers, f"/health never answered ({unanswered} requests timed out)"
     lags = [body["lag"] for _, body in answers]
     print(
