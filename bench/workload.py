@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+PAGE_SHARE = 0.08
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,16 @@ def build(
     pages = _pages(eval_dir)
     stories: list[tuple[str, str]] = []  # (id, text) of unique plain-text stories, to copy later
     messages: list[RawMessage] = []
+    # Up to one message in PAGE_SHARE is a page, spread over the whole stream: a page costs several times a
+    # text to clean, and any stretch of the stream (the open-loop benchmark sends a prefix) has the same mix.
+    page_slots = set(rng.sample(range(count), min(len(pages), round(count * PAGE_SHARE))))
     for n in range(count):
         roll = rng.random()
-        if roll < bad:
+        if n in page_slots:
+            url, html = pages.pop()
+            record = {"id": f"page-{n}", "url": url, "html": html}
+            messages.append(RawMessage(f"page-{n}".encode(), json.dumps(record).encode(), "unique"))
+        elif roll < bad:
             messages.append(RawMessage(f"bad-{n}".encode(), _bad(rng, n), "bad"))
         elif roll < bad + duplicates and stories:
             original_id, text = rng.choice(stories)
@@ -75,10 +83,6 @@ def build(
                 copy = "\n\n".join(["LONDON (Wire) — " + paragraphs[0], *paragraphs[1:-1], "Advertisement"])
             record = {"id": f"{original_id}-copy-{n}", "text": copy}
             messages.append(RawMessage(f"copy-{n}".encode(), json.dumps(record).encode(), "duplicate"))
-        elif pages and rng.random() < 0.1:
-            url, html = pages.pop()
-            record = {"id": f"page-{n}", "url": url, "html": html}
-            messages.append(RawMessage(f"page-{n}".encode(), json.dumps(record).encode(), "unique"))
         else:
             sources = rng.sample(bodies, 3)
             paragraphs = [p for source in sources for p in rng.sample(source, min(len(source), 3))]
