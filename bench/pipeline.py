@@ -20,11 +20,9 @@ from pathlib import Path
 from bench.deployment import BROKER_PORT, ROOT, Pipeline, broker_session, new_pipeline
 from bench.workload import RawMessage, build
 from worker.accounting import message_identity, outcome_identity
-from worker.dedup import DuplicateIndex
-from worker.dedup.signature import from_record
 from worker.entities import EntityExtractor
 from worker.kafka import consumer, producer
-from worker.pipeline import Message, clean_message
+from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings
 
 OUTPUTS = ("enriched", "duplicates", "deadletter")
@@ -32,33 +30,14 @@ OUTPUTS = ("enriched", "duplicates", "deadletter")
 
 def in_process(workload: list[RawMessage], settings: Settings) -> tuple[float, dict[str, float]]:
     """(a) the ceiling: the worker's cores in one process; returns articles/s and CPU ms per article per stage."""
-    extractor = EntityExtractor.from_settings(settings)
-    index = DuplicateIndex({}, settings.dedup_params())
-    spent = dict.fromkeys(("clean", "dedup", "entities"), 0.0)
-    pending = []
+    pipeline = OfflinePipeline(settings, EntityExtractor.from_settings(settings))
     now = datetime.now(UTC)
+    messages = (Message(raw.value, raw.key, "raw", 0, n, now) for n, raw in enumerate(workload))
     started = time.perf_counter()
-    for n, raw in enumerate(workload):
-        t0 = time.process_time()
-        try:
-            article = clean_message(Message(raw.value, raw.key, "raw", 0, n, now), settings)
-        except Exception:
-            spent["clean"] += time.process_time() - t0
-            continue
-        t1 = time.process_time()
-        decision = index.check(article.id, from_record(article.signature), article.content_hash, article.seen_at)
-        t2 = time.process_time()
-        spent["clean"] += t1 - t0
-        spent["dedup"] += t2 - t1
-        if decision.duplicate_of is None:
-            pending.append(article)
-        if len(pending) >= settings.ner_batch_size or (n == len(workload) - 1 and pending):
-            t3 = time.process_time()
-            extractor.extract(pending)
-            spent["entities"] += time.process_time() - t3
-            pending = []
+    for _ in pipeline.run(messages):
+        pass
     rate = len(workload) / (time.perf_counter() - started)
-    return rate, {stage: 1000 * seconds / len(workload) for stage, seconds in spent.items()}
+    return rate, {stage: 1000 * seconds / len(workload) for stage, seconds in pipeline.cpu_seconds.items()}
 
 
 def peak_rss_mb(pid: int) -> float:

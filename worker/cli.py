@@ -477,6 +477,9 @@ def process(
     total = sum(counts.values())
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     err.print(f"{total} articles in {seconds:.1f}s ({total / seconds:.1f}/s): {summary} → {out_dir}")
+    if total:
+        stages = ", ".join(f"{stage} {1000 * cpu / total:.1f}" for stage, cpu in pipeline.cpu_seconds.items())
+        err.print(f"CPU ms per article: {stages}")
 
 
 @cli.command()

@@ -5,6 +5,7 @@ Each turns what a stage receives into the record it publishes; none touches Kafk
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,27 +108,36 @@ def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> E
 
 
 class OfflinePipeline:
-    """The worker's stages in one process, in input order, first seen wins: ``news-ingest process``."""
+    """The worker's stages in one process, in input order, first seen wins: ``news-ingest process``.
+
+    ``cpu_seconds`` adds up the CPU time each stage has spent so far (building its records included).
+    """
 
     def __init__(self, settings: Settings, extractor: EntityExtractor) -> None:
         self.settings = settings
         self.extractor = extractor
         self.index = DuplicateIndex({}, settings.dedup_params())
+        self.cpu_seconds: dict[Stage, float] = dict.fromkeys(("clean", "dedup", "entities"), 0.0)
 
     def run(self, messages: Iterable[Message]) -> Iterator[tuple[Output, Record]]:
         pending: list[CleanedArticle] = []
         for message in messages:
+            started = time.process_time()
             try:
                 article = clean_message(message, self.settings)
             except Exception as exc:  # every failure is a dead letter, never a crash
-                yield "deadletter", dead_letter("clean", message, exc)
+                letter = dead_letter("clean", message, exc)
+                self._spent("clean", started)
+                yield "deadletter", letter
                 continue
+            cleaned = self._spent("clean", started)
             verdict = check_duplicate(self.index, article, message.received_at)
+            if verdict is None:
+                pending.append(article.model_copy(update={"cluster_id": article.id}))
+            self._spent("dedup", cleaned)
             if verdict:
                 yield "duplicates", verdict
-                continue
-            pending.append(article.model_copy(update={"cluster_id": article.id}))
-            if len(pending) >= self.settings.ner_batch_size:
+            elif len(pending) >= self.settings.ner_batch_size:
                 yield from self._enrich(pending)
                 pending = []
         yield from self._enrich(pending)
@@ -135,5 +145,18 @@ class OfflinePipeline:
     def _enrich(self, articles: Sequence[CleanedArticle]) -> Iterator[tuple[Output, Record]]:
         if not articles:
             return
-        for article, entities in zip(articles, self.extractor.extract(articles), strict=True):
-            yield "enriched", enrich(article, entities, self.extractor.model_name)
+        started = time.process_time()
+        found = self.extractor.extract(articles)
+        records = [
+            enrich(article, entities, self.extractor.model_name)
+            for article, entities in zip(articles, found, strict=True)
+        ]
+        self._spent("entities", started)
+        for record in records:
+            yield "enriched", record
+
+    def _spent(self, stage: Stage, since: float) -> float:
+        """Adds the CPU time since ``since`` to ``stage``; returns the clock, to start the next stage from."""
+        now = time.process_time()
+        self.cpu_seconds[stage] += now - since
+        return now

@@ -39,7 +39,8 @@ def test_sample_twice_html_and_bad_inputs(sample_bytes, extractor):
         message(b'{"text": ', None, 3),
         message(b"\xff\xfe", None, 4),
     ]
-    results = list(OfflinePipeline(Settings(), extractor).run(messages))
+    pipeline = OfflinePipeline(Settings(), extractor)
+    results = list(pipeline.run(messages))
     enriched = [r for kind, r in results if kind == "enriched"]
     duplicates = [r for kind, r in results if kind == "duplicates"]
     dead = [r for kind, r in results if kind == "deadletter"]
@@ -53,3 +54,4 @@ def test_sample_twice_html_and_bad_inputs(sample_bytes, extractor):
         ("invalid_json", b'{"text": ', 3),
         ("not_utf8", b"\xff\xfe", 4),
     ]
+    assert all(cpu > 0 for cpu in pipeline.cpu_seconds.values()), pipeline.cpu_seconds
