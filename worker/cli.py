@@ -128,9 +128,11 @@ def worker(
 ) -> None:
     """Start a worker: Faust's own worker command and its options (-l/--loglevel, -f/--logfile, -p/--web-port…).
 
-    The broker is checked first: if it does not answer within seconds, the worker does not start.
+    The broker is checked first: if it does not answer within seconds, the worker does not start. Then the NER
+    model is loaded and the cores warmed up, before the worker joins its group.
     """
-    if "--help" in ctx.args:
+    help_only = "--help" in ctx.args
+    if help_only:
         out.print(ctx.get_help(), highlight=False, markup=False)
         out.print("\nFaust's worker options:")
     else:
@@ -140,6 +142,9 @@ def worker(
         _run(settings.broker, check_reachable(settings.broker))
     from worker import agents, rebalances, web  # noqa: F401  (registers agents, rebalance hooks, web pages)
     from worker.app import app
+
+    if not help_only:
+        agents.warmed_up()
 
     # Faust's banner is not a log line: in JSON it would break the one-object-per-line output.
     quiet = ["--quiet"] if app.conf.logging_config else []

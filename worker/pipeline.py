@@ -107,6 +107,29 @@ def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> E
     )
 
 
+# Two small articles, one page and one text, that take every branch of the cores the first real messages would.
+WARM_UP_INPUTS = (
+    b"<html><head><title>Harbor bridge reopens</title><meta name='description' content='Repairs end early.'>"
+    b"<meta property='article:published_time' content='2025-03-04T09:30:00+01:00'></head><body><nav>Home</nav>"
+    b"<article><h1>Harbor bridge reopens</h1><p>LISBON (Reuters) - The harbor bridge reopened on Tuesday after"
+    b" repairs that the city council said cost 12 million euros.</p><p>Mayor Ana Costa thanked the engineers of"
+    b" Portway Construction for finishing two weeks early.</p></article><footer>Subscribe</footer></body></html>",
+    b"Wheat prices climb\nWheat prices climb\nTraders in Chicago bid futures up 3 percent.\n\nCHICAGO, March 4"
+    b" (AP) - Wheat futures rose on Monday as dry weather in Kansas threatened the crop, analysts at Cargill said."
+    b"\n\nShare this article",
+)
+
+
+def warm_up(settings: Settings, extractor: EntityExtractor) -> None:
+    """Runs clean and NER once on ``WARM_UP_INPUTS``: the lazy imports and first-call set-up (language model,
+    extractors, MinHash permutations, NER buffers) then happen before a worker takes its first message."""
+    now = datetime.now(UTC)
+    articles = [
+        clean_message(Message(value, None, "warm-up", 0, n, now), settings) for n, value in enumerate(WARM_UP_INPUTS)
+    ]
+    extractor.extract(articles)
+
+
 class OfflinePipeline:
     """The worker's stages in one process, in input order, first seen wins: ``news-ingest process``.
 

@@ -5,7 +5,7 @@ import pytest
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
 from tests.conftest import SAMPLES
 from tests.sample_expectations import assert_sample_record
-from worker.pipeline import Message, OfflinePipeline
+from worker.pipeline import WARM_UP_INPUTS, Message, OfflinePipeline, warm_up
 from worker.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -55,3 +55,18 @@ def test_sample_twice_html_and_bad_inputs(sample_bytes, extractor):
         ("not_utf8", b"\xff\xfe", 4),
     ]
     assert all(cpu > 0 for cpu in pipeline.cpu_seconds.values()), pipeline.cpu_seconds
+
+
+def test_warm_up_inputs_are_clean_articles_with_entities(extractor):
+    """The warm-up must take the paths real messages take: a page and a text, each cleaned and with entities."""
+    warm_up(Settings(), extractor)  # raises if an input were rejected
+    results = list(
+        OfflinePipeline(Settings(), extractor).run(message(value, None, n) for n, value in enumerate(WARM_UP_INPUTS))
+    )
+    assert [kind for kind, _ in results] == ["enriched", "enriched"]
+    page, text = (record for _, record in results)
+    assert isinstance(page, EnrichedArticle) and isinstance(text, EnrichedArticle)
+    assert page.title == "Harbor bridge reopens" and page.published_at is not None
+    assert text.title == "Wheat prices climb" and "Share this article" not in text.body
+    assert {"Ana Costa", "Portway Construction"} <= {e.text for e in page.entities}
+    assert {"Kansas", "Cargill"} <= {e.text for e in text.entities}
