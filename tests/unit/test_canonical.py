@@ -46,6 +46,12 @@ def test_acronym_merges_with_its_expansion_in_the_document():
     assert [(e.text, e.count) for e in entities] == [("European Union", 2)]
 
 
+def test_a_capitalized_dateline_is_the_same_place():
+    text = "CHICAGO, March 4 (AP) - Traders in Chicago bid futures up. The AP said so."
+    entities = canonicalize(spans(text, [("CHICAGO", "GPE"), ("AP", "ORG"), ("Chicago", "GPE"), ("AP", "ORG")]))
+    assert [(e.text, e.canonical, e.count) for e in entities] == [("Chicago", "Chicago", 2), ("AP", "AP", 2)]
+
+
 def test_partial_person_names_resolve_to_the_full_name_and_titles_are_stripped():
     text = "Ursula von der Leyen spoke. President von der Leyen said. Ursula agreed."
     found = [("Ursula von der Leyen", "PERSON"), ("President von der Leyen", "PERSON"), ("Ursula", "PERSON")]

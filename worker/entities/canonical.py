@@ -249,6 +249,10 @@ def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> l
     for surface in surfaces:
         code = country_code(surface)
         key_of[surface] = f"country:{code}" if code else surface
+    written_normally = {s.casefold(): s for s in sorted(surfaces, reverse=True) if not s.isupper()}
+    for surface in surfaces:  # ``CHICAGO`` in a dateline or a shouted headline is ``Chicago``
+        if surface.isupper() and (twin := written_normally.get(surface.casefold())):
+            key_of[surface] = key_of[twin]
     persons = sorted((s for s in surfaces if "PERSON" in labels[s]), key=len, reverse=True)
     full_names = [p for p in persons if " " in p]
     person_keys: set[str] = set()
