@@ -167,7 +167,8 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 def run(
     articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[str, str]]], broker: str | None = None
 ) -> None:
-    """The whole benchmark; with ``variants``, (b) once per variant instead (a tuning comparison).
+    """The whole benchmark: (a) once, then (b), (c) and (d) for the workers' default settings, or once per
+    variant (a tuning comparison, each block ending with its own ratio line).
 
     ``broker``: a running broker to use, else the local test broker (started by dev/kafka.sh if needed).
     """
@@ -184,24 +185,22 @@ def run(
     address = next(session)
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            if variants:
-                for name, overrides in variants:
-                    result = through_kafka(address, workload, 1, Path(workdir) / name, overrides=overrides)
-                    print(describe(f"(b) {name}", result) + f"; b/a {result['rate'] / ceiling:.2f}")
-                return
-            one = through_kafka(address, workload, 1, Path(workdir) / "one")
-            print(describe("(b) 1 worker", one))
-            two = through_kafka(address, workload, 2, Path(workdir) / "two")
-            print(describe("(c) 2 workers", two))
-            rate = one["rate"] / 2
-            steady = workload[: max(50, int(rate * open_loop_seconds))]
-            half = through_kafka(address, steady, 1, Path(workdir) / "half", rate=rate)
-            print(describe(f"(d) 1 worker open-loop at {rate:.1f}/s (half of b)", half))
+            for name, overrides in variants or [("", {})]:
+                label = f" [{name}]" if name else ""
+                base = Path(workdir) / (name or "default")
+                one = through_kafka(address, workload, 1, base / "one", overrides=overrides)
+                print(describe(f"(b) 1 worker{label}", one))
+                two = through_kafka(address, workload, 2, base / "two", overrides=overrides)
+                print(describe(f"(c) 2 workers{label}", two))
+                rate = one["rate"] / 2
+                steady = workload[: max(50, int(rate * open_loop_seconds))]
+                half = through_kafka(address, steady, 1, base / "half", rate=rate, overrides=overrides)
+                print(describe(f"(d) 1 worker open-loop at {rate:.1f}/s (half of b){label}", half))
+                overhead = one["worker_cpu_ms"] / sum(cpu.values())
+                print(f"worker CPU per article ÷ in-process CPU per article{label}: {overhead:.2f}")
+                print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")
     finally:
         next(session, None)
-    overhead = one["worker_cpu_ms"] / sum(cpu.values())
-    print(f"worker CPU per article ÷ in-process CPU per article: {overhead:.2f}")
-    print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")
 
 
 def main() -> None:
@@ -212,7 +211,7 @@ def main() -> None:
         "--variant",
         action="append",
         default=[],
-        help="name:NEWS_INGEST_X=v,... — compare (b) across worker settings instead (repeatable)",
+        help="name:NEWS_INGEST_X=v,... — run (b), (c) and (d) with these worker settings instead (repeatable)",
     )
     args = parser.parse_args()
     run(args.articles, args.open_loop_seconds, [parse_variant(v) for v in args.variant])

@@ -531,7 +531,9 @@ def bench(
     open_loop_seconds: Annotated[float, typer.Option(help="Length of the open-loop latency run (d).")] = 60,
     variant: Annotated[
         list[str] | None,
-        typer.Option(help="name:NEWS_INGEST_X=v,… — compare (b) across worker settings instead (repeatable)."),
+        typer.Option(
+            help="name:NEWS_INGEST_X=v,… — run (b), (c) and (d) with these worker settings instead (repeatable)."
+        ),
     ] = None,
     broker: Annotated[
         str | None, typer.Option("--broker", "-b", help="A running broker (default: the local test broker).")
