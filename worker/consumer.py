@@ -1,10 +1,10 @@
-"""The Kafka consumer of the worker: Faust's, committing finished work before a rebalance takes it away, and
-never committing past a message no agent processed."""
+"""The Kafka consumer of the worker: Faust's, committing finished work before a rebalance takes it away,
+never committing past a message no agent processed, nor before the table writes of what it commits are sent."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from typing import Any
 
 from faust.transport.drivers.aiokafka import Consumer
@@ -76,6 +76,19 @@ class CommitBeforeRevokeConsumer(Consumer):
                 self._unprocessed[tp] = committed
             return None
         return super()._new_offset(tp)
+
+    async def _commit_offsets(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
+        """Commit only once every table write of the committed messages has reached the Kafka producer.
+
+        Table writes (the dedup index's changelog) wait in Faust's producer buffer; before a commit Faust
+        flushes it, but its flush gives up when one send takes longer than 0.1 s, which happens when an
+        agent holds the event loop (a large page takes longer than that to clean). The offsets are then
+        committed with changelog records still unsent, and a worker killed at that moment forgets those
+        articles: their later copies pass as new. Here the buffer is drained to the end first."""
+        buffer = self.app.producer.buffer
+        while buffer.size:
+            await buffer.flush()
+        return await super()._commit_offsets(offsets, start_new_transaction)
 
     async def commit(self, *args: Any, **kwargs: Any) -> bool:
         done = await super().commit(*args, **kwargs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP, Message
 
 from worker.app import app, raw_topic
@@ -87,3 +89,35 @@ def test_reading_again_delivers_only_what_was_not_processed(consumer, monkeypatc
 
     asyncio.run(read_again())
     assert delivered == [56, 59]
+
+
+def test_a_commit_waits_for_every_table_write_even_a_slow_one(consumer, monkeypatch):
+    """Faust's buffer flush gives up after 0.1 s without a send; the commit must not go ahead of the writes."""
+    sent: list[str] = []
+    unsent_at_commit: list[int] = []
+
+    async def slow_send(write: str) -> None:
+        await asyncio.sleep(0.25)  # the sends wait while an agent holds the event loop
+        sent.append(write)
+
+    async def faust_commit(self, offsets, start_new_transaction=True) -> bool:
+        unsent_at_commit.append(app.producer.buffer.size)
+        return True
+
+    async def commit_with_writes_pending() -> None:
+        buffer = ProducerBuffer()
+        buffer.app = app
+        monkeypatch.setattr(buffer, "_send_pending", slow_send)
+        monkeypatch.setattr(app.producer, "buffer", buffer)
+        monkeypatch.setattr(AIOKafkaConsumer, "_commit_offsets", faust_commit)
+        await buffer.start()
+        try:
+            for write in ("a", "b", "c"):
+                buffer.put(write)
+            assert await consumer._commit_offsets({TP(RAW, 0): 57})
+        finally:
+            await buffer.stop()
+
+    asyncio.run(commit_with_writes_pending())
+    assert unsent_at_commit == [0]
+    assert sent[:2] == ["a", "b"]  # and "c" taken off the buffer by the sender, on its way to the producer
