@@ -1,7 +1,8 @@
 """End-to-end performance: the same workload (a) in one process without Kafka, (b) through the real broker
-with one worker process, (c) with two worker processes in one group, and (d) one worker fed open-loop at
-half of (b)'s rate for latency. Prints articles/s, latency percentiles, peak RSS per worker, CPU per article
-per stage, and last the line ``ratio_e2e=<b/a> ratio_scale=<c/b>``.
+with one worker process, (c) with two worker processes in one group, and for latency (d) one worker fed
+open-loop at half of (b)'s rate and (e) two workers at half of (c)'s. Prints articles/s, latency
+percentiles, peak RSS per worker, CPU per article per stage, and last the line
+``ratio_e2e=<b/a> ratio_scale=<c/b>``.
 
 Usage: ``python -m bench.pipeline [--articles 5000] [--open-loop-seconds 60]`` (the broker on 127.0.0.1:19092
 is started by dev/kafka.sh unless one listens there already).
@@ -26,6 +27,7 @@ from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings
 
 OUTPUTS = ("enriched", "duplicates", "deadletter")
+STAGES = ("clean", "dedup", "entities")
 
 
 def in_process(workload: list[RawMessage], settings: Settings) -> tuple[float, dict[str, float]]:
@@ -75,6 +77,8 @@ def through_kafka(
 
     CPU is counted from the moment every worker is ready (model loaded, partitions assigned) to the last
     outcome: per article, for the workers together, for the broker and for this process (producer and reader).
+    The workers' time per stage is their ``news_ingest_stage_seconds`` sums: wall time, in which a stage also
+    waits while the other thread holds the GIL.
     """
     workdir.mkdir(parents=True)
     deployment = new_pipeline(broker, workdir, overrides)
@@ -87,6 +91,10 @@ def through_kafka(
         results = asyncio.run(_run(deployment, workload, rate))
         after = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
         results["peak_rss_mb"] = max(peak_rss_mb(pid) for pid in pids)
+        for stage in STAGES:
+            sample = f'news_ingest_stage_seconds_sum{{stage="{stage}"}}'
+            spent = sum(deployment.metric(slot, sample) for slot in range(workers))
+            results[f"{stage}_ms"] = 1000 * spent / len(workload)
     finally:
         deployment.stop()
     n = len(workload)
@@ -154,7 +162,9 @@ def describe(label: str, result: dict[str, float]) -> str:
         f"{label}: {result['rate']:.1f} articles/s; latency p50 {result['p50']:.2f}s p95 {result['p95']:.2f}s "
         f"p99 {result['p99']:.2f}s; peak RSS per worker {result['peak_rss_mb']:.0f} MB; CPU ms/article: "
         f"workers {result['worker_cpu_ms']:.1f}, broker {result['broker_cpu_ms']:.1f}, "
-        f"producer+reader {result['bench_cpu_ms']:.1f}" + (f"; LOST {result['lost']:.0f}" if result["lost"] else "")
+        f"producer+reader {result['bench_cpu_ms']:.1f}; stage time ms/article (from /metrics): "
+        + ", ".join(f"{stage} {result[f'{stage}_ms']:.1f}" for stage in STAGES)
+        + (f"; LOST {result['lost']:.0f}" if result["lost"] else "")
     )
 
 
@@ -167,7 +177,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 def run(
     articles: int, open_loop_seconds: float, variants: list[tuple[str, dict[str, str]]], broker: str | None = None
 ) -> None:
-    """The whole benchmark: (a) once, then (b), (c) and (d) for the workers' default settings, or once per
+    """The whole benchmark: (a) once, then (b) to (e) for the workers' default settings, or once per
     variant (a tuning comparison, each block ending with its own ratio line).
 
     ``broker``: a running broker to use, else the local test broker (started by dev/kafka.sh if needed).
@@ -192,10 +202,15 @@ def run(
                 print(describe(f"(b) 1 worker{label}", one))
                 two = through_kafka(address, workload, 2, base / "two", overrides=overrides)
                 print(describe(f"(c) 2 workers{label}", two))
-                rate = one["rate"] / 2
-                steady = workload[: max(50, int(rate * open_loop_seconds))]
-                half = through_kafka(address, steady, 1, base / "half", rate=rate, overrides=overrides)
-                print(describe(f"(d) 1 worker open-loop at {rate:.1f}/s (half of b){label}", half))
+                for workers, full, step in ((1, one, "(d) 1 worker"), (2, two, "(e) 2 workers")):
+                    rate = full["rate"] / 2
+                    steady = workload[: max(50, int(rate * open_loop_seconds))]
+                    half = through_kafka(address, steady, workers, base / f"half-{workers}", rate, overrides)
+                    print(
+                        describe(
+                            f"{step} open-loop at {rate:.1f}/s (half of {'b' if workers == 1 else 'c'}){label}", half
+                        )
+                    )
                 overhead = one["worker_cpu_ms"] / sum(cpu.values())
                 print(f"worker CPU per article ÷ in-process CPU per article{label}: {overhead:.2f}")
                 print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")

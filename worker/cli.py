@@ -528,18 +528,16 @@ def check(
 @cli.command()
 def bench(
     articles: Annotated[int, typer.Option(help="Messages in the workload (~20% copies, ~2% bad inputs).")] = 5000,
-    open_loop_seconds: Annotated[float, typer.Option(help="Length of the open-loop latency run (d).")] = 60,
+    open_loop_seconds: Annotated[float, typer.Option(help="Length of the open-loop latency runs (d) and (e).")] = 60,
     variant: Annotated[
         list[str] | None,
-        typer.Option(
-            help="name:NEWS_INGEST_X=v,… — run (b), (c) and (d) with these worker settings instead (repeatable)."
-        ),
+        typer.Option(help="name:NEWS_INGEST_X=v,… — run (b) to (e) with these worker settings instead (repeatable)."),
     ] = None,
     broker: Annotated[
         str | None, typer.Option("--broker", "-b", help="A running broker (default: the local test broker).")
     ] = None,
 ) -> None:
-    """End-to-end benchmark: (a) in process, (b) 1 worker, (c) 2 workers through Kafka, (d) latency at half rate.
+    """End-to-end benchmark: (a) in process, (b) 1 worker, (c) 2 workers through Kafka, (d, e) latency at half rate.
 
     The workload comes from ../shared/eval, so run it from a checkout. Without --broker it uses the local test broker (dev/kafka.sh, port 19092) and starts one if none listens. The last line is ratio_e2e=<b/a> ratio_scale=<c/b>.
     """
