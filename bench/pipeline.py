@@ -202,15 +202,11 @@ def run(
                 print(describe(f"(b) 1 worker{label}", one))
                 two = through_kafka(address, workload, 2, base / "two", overrides=overrides)
                 print(describe(f"(c) 2 workers{label}", two))
-                for workers, full, step in ((1, one, "(d) 1 worker"), (2, two, "(e) 2 workers")):
+                for workers, full, step, of in ((1, one, "(d) 1 worker", "b"), (2, two, "(e) 2 workers", "c")):
                     rate = full["rate"] / 2
                     steady = workload[: max(50, int(rate * open_loop_seconds))]
                     half = through_kafka(address, steady, workers, base / f"half-{workers}", rate, overrides)
-                    print(
-                        describe(
-                            f"{step} open-loop at {rate:.1f}/s (half of {'b' if workers == 1 else 'c'}){label}", half
-                        )
-                    )
+                    print(describe(f"{step} open-loop at {rate:.1f}/s (half of {of}){label}", half))
                 overhead = one["worker_cpu_ms"] / sum(cpu.values())
                 print(f"worker CPU per article ÷ in-process CPU per article{label}: {overhead:.2f}")
                 print(f"ratio_e2e={one['rate'] / ceiling:.2f} ratio_scale={two['rate'] / one['rate']:.2f}")
