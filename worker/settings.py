@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     )
     session_timeout_seconds: float = Field(30, gt=0, description="A silent worker leaves the group after this.")
     heartbeat_interval_seconds: float = Field(3, gt=0, description="Consumer-group heartbeat interval.")
-    producer_linger_ms: int = Field(0, ge=0, le=1000, description="How long the producer waits to fill a batch.")
+    producer_linger_ms: int = Field(
+        5, ge=0, le=1000, description="How long the producer waits to fill a batch (Kafka 4's own default)."
+    )
     producer_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field(
         "none", description="Compression of everything the worker produces, changelogs included."
     )
