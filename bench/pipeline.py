@@ -98,7 +98,9 @@ def through_kafka(
     finally:
         deployment.stop()
     n = len(workload)
-    results["worker_cpu_ms"] = 1000 * (sum(after[0]) - sum(before[0])) / n
+    each = [1000 * (end - start) / n for start, end in zip(before[0], after[0], strict=True)]
+    results["worker_cpu_ms"] = sum(each)
+    results["busiest_worker_share"] = max(each) / sum(each)
     results["broker_cpu_ms"] = 1000 * (after[1] - before[1]) / n if kafka_pid else float("nan")
     results["bench_cpu_ms"] = 1000 * (after[2] - before[2]) / n
     return results
@@ -161,7 +163,8 @@ def describe(label: str, result: dict[str, float]) -> str:
     return (
         f"{label}: {result['rate']:.1f} articles/s; latency p50 {result['p50']:.2f}s p95 {result['p95']:.2f}s "
         f"p99 {result['p99']:.2f}s; peak RSS per worker {result['peak_rss_mb']:.0f} MB; CPU ms/article: "
-        f"workers {result['worker_cpu_ms']:.1f}, broker {result['broker_cpu_ms']:.1f}, "
+        f"workers {result['worker_cpu_ms']:.1f} (busiest {result['busiest_worker_share']:.0%}), "
+        f"broker {result['broker_cpu_ms']:.1f}, "
         f"producer+reader {result['bench_cpu_ms']:.1f}; stage time ms/article (from /metrics): "
         + ", ".join(f"{stage} {result[f'{stage}_ms']:.1f}" for stage in STAGES)
         + (f"; LOST {result['lost']:.0f}" if result["lost"] else "")
