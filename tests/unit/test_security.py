@@ -3,7 +3,9 @@ app and into the CLI's own clients, and never printed."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import importlib.util
 import os
 import ssl
 import subprocess
@@ -183,3 +185,23 @@ def test_the_worker_app_is_built_with_the_credentials(secure_env: dict[str, str]
     assert result.stdout.split() == ["SASL_SSL", "SCRAM-SHA-512", "ingest", "True", "CERT_REQUIRED"], result.stderr[
         -2000:
     ]
+
+
+def test_the_example_consumer_takes_tls_and_sasl_with_the_password_from_the_environment(monkeypatch):
+    spec = importlib.util.spec_from_file_location("example_consumer", ROOT / "examples" / "consumer.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", PASSWORD)
+    secured = argparse.Namespace(
+        security_protocol="SASL_SSL", cafile=None, sasl_mechanism="SCRAM-SHA-512", sasl_username="reader"
+    )
+    options = example.security(secured)
+    assert isinstance(options.pop("ssl_context"), ssl.SSLContext)
+    assert options == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "reader",
+        "sasl_plain_password": PASSWORD,
+    }
+    plain = argparse.Namespace(security_protocol="PLAINTEXT", cafile=None, sasl_mechanism="PLAIN", sasl_username=None)
+    assert example.security(plain) == {"security_protocol": "PLAINTEXT"}
