@@ -67,3 +67,15 @@ def test_prometheus_scrapes_the_worker_web_port():
     assert job["metrics_path"] == "/metrics"
     (lookup,) = job["dns_sd_configs"]
     assert lookup["names"] == ["worker"] and lookup["port"] == web_port
+
+
+def test_the_worker_service_scales_to_as_many_containers_as_partitions():
+    """``--scale worker=N``: each container needs a host port of its own and a data directory of its own
+    (a shared named volume would hand every worker the same RocksDB stores, which lock)."""
+    worker = _compose()["services"]["worker"]
+    (mapping,) = worker["ports"]
+    host, _, _ = str(mapping).rpartition(":")
+    first, _, last = host.partition("-")
+    assert int(last) - int(first) + 1 >= int(worker["environment"]["NEWS_INGEST_PARTITIONS"])
+    data_dir = re.search(r"NEWS_INGEST_DATA_DIR=(\S+)", (ROOT / "Dockerfile").read_text())
+    assert data_dir and worker["volumes"] == [data_dir.group(1)]  # anonymous: one volume per container
