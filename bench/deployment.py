@@ -106,10 +106,13 @@ class Pipeline:
         )
 
     def start_worker(
-        self, slot: int | None = None, ready_timeout: float = 90, args: tuple[str, ...] = ("-l", "info")
+        self,
+        slot: int | None = None,
+        ready_timeout: float | None = 90,
+        args: tuple[str, ...] = ("-l", "info"),
     ) -> subprocess.Popen:
         """Start a worker in a new slot (its own data dir and web port), or again in an existing ``slot``;
-        ``args`` follow ``news-ingest worker``."""
+        ``args`` follow ``news-ingest worker``. Waits for it to be ready unless ``ready_timeout`` is None."""
         if slot is None:
             slot = len(self.workers)
             self.workers.append(None)
@@ -123,7 +126,8 @@ class Pipeline:
             [*CLI, "worker", *args], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
         )
         self.workers[slot] = proc
-        self.wait_for_log(slot, "Ready", ready_timeout)
+        if ready_timeout is not None:
+            self.wait_for_log(slot, "Ready", ready_timeout)
         return proc
 
     def kill_worker(self, slot: int) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
+import re
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -73,22 +75,32 @@ def through_kafka(
     rate: float | None = None,
     overrides: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Run the workload through ``workers`` worker processes; ``rate`` (messages/s) makes the producer open-loop.
+    """Run the workload through ``workers`` worker processes started together.
 
-    CPU is counted from the moment every worker is ready (model loaded, partitions assigned) to the last
-    outcome: per article, for the workers together, for the broker and for this process (producer and reader).
+    Without ``rate`` (throughput): the whole workload is on the raw topic before the workers start, and the
+    rate counts the outcomes published from the moment the last worker is Ready (every worker in the group,
+    with its partitions) to the last outcome. The broker's intake of the input is then not counted against
+    the workers: on a 2-core machine it competes with two workers for the cores, while one worker leaves it
+    a core of its own. With ``rate`` (messages/s, latency): the workers are ready
+    first, and the producer sends open-loop; the clock runs from the first send.
+
+    CPU per article is counted to the last outcome: for each worker from the moment it is seen Ready (model
+    loaded, partitions assigned), for the broker and for this process (producer and reader) from the
+    workers' launch.
     The workers' time per stage is their ``news_ingest_stage_seconds`` sums: wall time, in which a stage also
     waits while the other thread holds the GIL.
     """
     workdir.mkdir(parents=True)
     deployment = new_pipeline(broker, workdir, overrides)
     try:
-        for _ in range(workers):
-            deployment.start_worker()
-        pids = [w.pid for w in deployment.workers]
+        preloaded = asyncio.run(_produce(deployment, workload, None)) if rate is None else None
         kafka_pid = broker_pid()
-        before = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
-        results = asyncio.run(_run(deployment, workload, rate))
+        broker_before, bench_before = cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
+        for _ in range(workers):
+            deployment.start_worker(ready_timeout=None)
+        all_ready, before = wait_until_ready(deployment)
+        results = asyncio.run(_run(deployment, workload, rate, preloaded, all_ready))
+        pids = [w.pid for w in deployment.workers]
         after = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
         results["peak_rss_mb"] = max(peak_rss_mb(pid) for pid in pids)
         for stage in STAGES:
@@ -98,32 +110,64 @@ def through_kafka(
     finally:
         deployment.stop()
     n = len(workload)
-    each = [1000 * (end - start) / n for start, end in zip(before[0], after[0], strict=True)]
+    each = [1000 * (end - start) / n for start, end in zip(before, after[0], strict=True)]
     results["worker_cpu_ms"] = sum(each)
     results["busiest_worker_share"] = max(each) / sum(each)
-    results["broker_cpu_ms"] = 1000 * (after[1] - before[1]) / n if kafka_pid else float("nan")
-    results["bench_cpu_ms"] = 1000 * (after[2] - before[2]) / n
+    results["broker_cpu_ms"] = 1000 * (after[1] - broker_before) / n if kafka_pid else float("nan")
+    results["bench_cpu_ms"] = 1000 * (after[2] - bench_before) / n
     return results
 
 
-async def _run(deployment: Pipeline, workload: list[RawMessage], rate: float | None) -> dict[str, float]:
-    """Produce the workload while one reader follows the three output topics, until every message has its
-    outcome (an hour at most). Throughput runs from the first send to the last outcome; latency is each
-    enriched record's broker timestamp minus its raw message's."""
+READY_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\] \[\d+\] \[INFO\] \[\^Worker\]: Ready", re.M)
+
+
+def wait_until_ready(deployment: Pipeline, timeout: float = 120) -> tuple[float, list[float]]:
+    """Wait for every worker's Ready; returns when the last one was Ready (epoch seconds, from its log line)
+    and each worker's CPU seconds at the moment its Ready was seen (within 0.2 s)."""
+    slots = range(len(deployment.workers))
+    ready_at: dict[int, float] = {}
+    cpu_at: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    while len(ready_at) < len(slots):
+        assert time.monotonic() < deadline, f"workers {sorted(set(slots) - set(ready_at))} not ready in {timeout} s"
+        for slot in slots:
+            if slot not in ready_at and (line := READY_LINE.search(deployment.log_text(slot))):
+                cpu_at[slot] = cpu_seconds(deployment.workers[slot].pid)
+                ready_at[slot] = datetime.strptime(line.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            assert deployment.workers[slot].poll() is None, (
+                f"worker {slot} exited:\n{deployment.log_text(slot)[-4000:]}"
+            )
+        time.sleep(0.2)
+    return max(ready_at.values()), [cpu_at[slot] for slot in slots]
+
+
+async def _run(
+    deployment: Pipeline,
+    workload: list[RawMessage],
+    rate: float | None,
+    preloaded: dict[str, float] | None,
+    all_ready: float,
+) -> dict[str, float]:
+    """Follow the three output topics with one reader until every message has its outcome (an hour at most),
+    producing the workload first unless it was ``preloaded``. Throughput runs from the first send to the last
+    outcome; for a preloaded workload it counts the outcomes published from ``all_ready`` on. Latency (open
+    loop only) is each enriched record's broker timestamp minus its raw message's."""
     reader = consumer(deployment.broker, *(deployment.topic(name) for name in OUTPUTS), from_beginning=True)
     await reader.start()
     try:
-        sent_at = await _produce(deployment, workload, rate)
+        sent_at = preloaded if preloaded is not None else await _produce(deployment, workload, rate)
         enriched_topic, raw_topic, dead_topic = (deployment.topic(n) for n in ("enriched", "raw", "deadletter"))
         pending, latencies, last = set(sent_at), [], 0.0
+        done_at: dict[str, float] = {}  # identity -> broker time of its first outcome
         deadline = time.monotonic() + 3600
         while pending and time.monotonic() < deadline:
             for batch in (await reader.getmany(timeout_ms=500)).values():
                 for record in batch:
                     identity = outcome_identity(record.value, record.topic == dead_topic, raw_topic)
                     pending.discard(identity)
+                    done_at.setdefault(identity, record.timestamp / 1000)
                     last = max(last, record.timestamp / 1000)
-                    if record.topic == enriched_topic and identity in sent_at:
+                    if rate and record.topic == enriched_topic and identity in sent_at:
                         latencies.append(record.timestamp / 1000 - sent_at[identity])
     finally:
         await reader.stop()
@@ -132,9 +176,12 @@ async def _run(deployment: Pipeline, workload: list[RawMessage], rate: float | N
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
 
-    first = min(sent_at.values())
+    if preloaded is not None:
+        rate = sum(1 for at in done_at.values() if at > all_ready) / (last - all_ready)
+    else:
+        rate = len(sent_at) / (last - min(sent_at.values()))
     return {
-        "rate": len(sent_at) / (last - first),
+        "rate": rate,
         "lost": len(pending),
         "p50": pct(0.5),
         "p95": pct(0.95),
@@ -161,8 +208,13 @@ async def _produce(deployment: Pipeline, workload: list[RawMessage], rate: float
 
 def describe(label: str, result: dict[str, float]) -> str:
     return (
-        f"{label}: {result['rate']:.1f} articles/s; latency p50 {result['p50']:.2f}s p95 {result['p95']:.2f}s "
-        f"p99 {result['p99']:.2f}s; peak RSS per worker {result['peak_rss_mb']:.0f} MB; CPU ms/article: "
+        f"{label}: {result['rate']:.1f} articles/s; "
+        + (
+            f"latency p50 {result['p50']:.2f}s p95 {result['p95']:.2f}s p99 {result['p99']:.2f}s; "
+            if not math.isnan(result["p50"])
+            else ""
+        )
+        + f"peak RSS per worker {result['peak_rss_mb']:.0f} MB; CPU ms/article: "
         f"workers {result['worker_cpu_ms']:.1f} (busiest {result['busiest_worker_share']:.0%}), "
         f"broker {result['broker_cpu_ms']:.1f}, "
         f"producer+reader {result['bench_cpu_ms']:.1f}; stage time ms/article (from /metrics): "
