@@ -58,10 +58,10 @@ def test_text_logs_show_each_dead_letter_once_with_its_id_and_position(pipeline:
     assert log.count("dead letter ") == 2
 
 
-def _worker(broker: str, cwd: Path) -> subprocess.CompletedProcess:
+def _worker(broker: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*CLI, "worker", "--broker", broker, "-l", "info"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -85,3 +85,11 @@ def test_worker_with_a_broker_that_never_answers_exits_1_with_one_line(tmp_path:
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach Kafka at 127.0.0.1:") and "no answer within" in result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_worker_without_its_ner_model_exits_1_before_joining_the_group(kafka_broker: str, tmp_path: Path):
+    result = _worker(kafka_broker, tmp_path, NEWS_INGEST_NER_MODEL="no_such_model_package")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the worker could not load NER model 'no_such_model_package'"), result.stderr
+    assert "ModuleNotFoundError" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "Ready" not in result.stdout
