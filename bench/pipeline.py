@@ -81,14 +81,13 @@ def through_kafka(
     rate counts the outcomes published from the moment the last worker is Ready (every worker in the group,
     with its partitions) to the last outcome. The broker's intake of the input is then not counted against
     the workers: on a 2-core machine it competes with two workers for the cores, while one worker leaves it
-    a core of its own. With ``rate`` (messages/s, latency): the workers are ready
-    first, and the producer sends open-loop; the clock runs from the first send.
+    a core of its own. With ``rate`` (messages/s, latency): the workers are ready first, and the producer
+    sends open-loop; the clock runs from the first send.
 
     CPU per article is counted to the last outcome: for each worker from the moment it is seen Ready (model
     loaded, partitions assigned), for the broker and for this process (producer and reader) from the
-    workers' launch.
-    The workers' time per stage is their ``news_ingest_stage_seconds`` sums: wall time, in which a stage also
-    waits while the other thread holds the GIL.
+    workers' launch. The workers' time per stage is their ``news_ingest_stage_seconds`` sums: wall time, in
+    which a stage also waits while the other thread holds the GIL.
     """
     workdir.mkdir(parents=True)
     deployment = new_pipeline(broker, workdir, overrides)
