@@ -97,8 +97,8 @@ def through_kafka(
         broker_before, bench_before = cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
         for _ in range(workers):
             deployment.start_worker(ready_timeout=None)
-        all_ready, before = wait_until_ready(deployment)
-        results = asyncio.run(_run(deployment, workload, rate, preloaded, all_ready))
+        ready, before = wait_until_ready(deployment)
+        results = asyncio.run(_run(deployment, workload, rate, preloaded, ready))
         pids = [w.pid for w in deployment.workers]
         after = [cpu_seconds(pid) for pid in pids], cpu_seconds(kafka_pid) if kafka_pid else 0.0, time.process_time()
         results["peak_rss_mb"] = max(peak_rss_mb(pid) for pid in pids)
@@ -120,9 +120,9 @@ def through_kafka(
 READY_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\] \[\d+\] \[INFO\] \[\^Worker\]: Ready", re.M)
 
 
-def wait_until_ready(deployment: Pipeline, timeout: float = 120) -> tuple[float, list[float]]:
-    """Wait for every worker's Ready; returns when the last one was Ready (epoch seconds, from its log line)
-    and each worker's CPU seconds at the moment its Ready was seen (within 0.2 s)."""
+def wait_until_ready(deployment: Pipeline, timeout: float = 120) -> tuple[tuple[float, float], list[float]]:
+    """Wait for every worker's Ready; returns when the first and the last one were Ready (epoch seconds, from
+    their log lines) and each worker's CPU seconds at the moment its Ready was seen (within 0.2 s)."""
     slots = range(len(deployment.workers))
     ready_at: dict[int, float] = {}
     cpu_at: dict[int, float] = {}
@@ -137,7 +137,7 @@ def wait_until_ready(deployment: Pipeline, timeout: float = 120) -> tuple[float,
                 f"worker {slot} exited:\n{deployment.log_text(slot)[-4000:]}"
             )
         time.sleep(0.2)
-    return max(ready_at.values()), [cpu_at[slot] for slot in slots]
+    return (min(ready_at.values()), max(ready_at.values())), [cpu_at[slot] for slot in slots]
 
 
 async def _run(
@@ -145,12 +145,13 @@ async def _run(
     workload: list[RawMessage],
     rate: float | None,
     preloaded: dict[str, float] | None,
-    all_ready: float,
+    ready: tuple[float, float],
 ) -> dict[str, float]:
     """Follow the three output topics with one reader until every message has its outcome (an hour at most),
     producing the workload first unless it was ``preloaded``. Throughput runs from the first send to the last
-    outcome; for a preloaded workload it counts the outcomes published from ``all_ready`` on. Latency (open
-    loop only) is each enriched record's broker timestamp minus its raw message's."""
+    outcome; for a preloaded workload it counts the outcomes published once the last worker was Ready (all of
+    them from the first worker's Ready, for a workload so small that it was done before). Latency (open loop
+    only) is each enriched record's broker timestamp minus its raw message's."""
     reader = consumer(deployment.broker, *(deployment.topic(name) for name in OUTPUTS), from_beginning=True)
     await reader.start()
     try:
@@ -176,7 +177,9 @@ async def _run(
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
 
     if preloaded is not None:
-        rate = sum(1 for at in done_at.values() if at > all_ready) / (last - all_ready)
+        first_ready, all_ready = ready
+        counted = sum(1 for at in done_at.values() if at > all_ready)
+        rate = counted / (last - all_ready) if counted else len(done_at) / (last - first_ready)
     else:
         rate = len(sent_at) / (last - min(sent_at.values()))
     return {
