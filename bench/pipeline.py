@@ -19,9 +19,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import get_args
 
 from bench.deployment import BROKER_PORT, ROOT, Pipeline, broker_session, new_pipeline
 from bench.workload import RawMessage, build
+from schemas import Stage
 from worker.accounting import message_identity, outcome_identity
 from worker.entities import EntityExtractor
 from worker.kafka import consumer, producer
@@ -29,7 +31,7 @@ from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings
 
 OUTPUTS = ("enriched", "duplicates", "deadletter")
-STAGES = ("clean", "dedup", "entities")
+STAGES: tuple[Stage, ...] = get_args(Stage)
 
 
 def in_process(workload: list[RawMessage], settings: Settings) -> tuple[float, dict[str, float]]:
@@ -179,11 +181,11 @@ async def _run(
     if preloaded is not None:
         first_ready, all_ready = ready
         counted = sum(1 for at in done_at.values() if at > all_ready)
-        rate = counted / (last - all_ready) if counted else len(done_at) / (last - first_ready)
+        throughput = counted / (last - all_ready) if counted else len(done_at) / (last - first_ready)
     else:
-        rate = len(sent_at) / (last - min(sent_at.values()))
+        throughput = len(sent_at) / (last - min(sent_at.values()))
     return {
-        "rate": rate,
+        "rate": throughput,
         "lost": len(pending),
         "p50": pct(0.5),
         "p95": pct(0.95),
@@ -279,7 +281,7 @@ def main() -> None:
         "--variant",
         action="append",
         default=[],
-        help="name:NEWS_INGEST_X=v,... — run (b), (c) and (d) with these worker settings instead (repeatable)",
+        help="name:NEWS_INGEST_X=v,... — run (b) to (e) with these worker settings instead (repeatable)",
     )
     args = parser.parse_args()
     run(args.articles, args.open_loop_seconds, [parse_variant(v) for v in args.variant])

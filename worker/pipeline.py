@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from schemas import (
     ArticleContent,
@@ -140,7 +140,7 @@ class OfflinePipeline:
         self.settings = settings
         self.extractor = extractor
         self.index = DuplicateIndex({}, settings.dedup_params())
-        self.cpu_seconds: dict[Stage, float] = dict.fromkeys(("clean", "dedup", "entities"), 0.0)
+        self.cpu_seconds: dict[Stage, float] = dict.fromkeys(get_args(Stage), 0.0)
 
     def run(self, messages: Iterable[Message]) -> Iterator[tuple[Output, Record]]:
         pending: list[CleanedArticle] = []
