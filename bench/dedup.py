@@ -1,4 +1,4 @@
-"""Near-duplicate benchmark on the labelled stream in ../shared/eval/neardup.
+"""Near-duplicate benchmark on the labelled stream in bench/data/neardup.
 
 Runs our clean + dedup stages over the stream in arrival order (first seen wins), scores the verdicts with
 the set's own ``score.py``, and in the same run does the same for plain datasketch ``MinHashLSH`` (same
@@ -24,6 +24,7 @@ import orjson
 from datasketch import MinHash, MinHashLSH
 from rocksdict import Options, Rdict
 
+from bench import DATA_DIR
 from schemas import CleanedArticle
 from worker.clean import clean_article, decode_raw
 from worker.dedup import DuplicateIndex
@@ -31,8 +32,7 @@ from worker.dedup.buckets import LocalBuckets
 from worker.dedup.signature import Signer, signer_for
 from worker.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "neardup"
+DEFAULT_EVAL = DATA_DIR / "neardup"
 
 
 def load_stream(eval_dir: Path) -> list[CleanedArticle]:

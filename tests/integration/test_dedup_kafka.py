@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from bench import DATA_DIR
 from bench.deployment import Pipeline, new_pipeline
 from schemas import CleanedArticle, DuplicateVerdict, EnrichedArticle
-from tests.conftest import ROOT
 from tests.integration.test_end_to_end import keys_on_different_partitions
 from tests.unit.test_dedup import STORY, body, templated
 from worker.pipeline import Message, OfflinePipeline
 from worker.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-NEARDUP = ROOT.parent / "shared" / "eval" / "neardup"
+NEARDUP = DATA_DIR / "neardup"
 
 
 def raw(article_id: str, text: str, published: datetime | None = None) -> bytes:
