@@ -9,12 +9,11 @@ from typing import get_args
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.poison import ARTICLE, RECORD, corpus, small
 from schemas import CleanedArticle, DeadLetter, DeadLetterReason
-from worker.accounting import message_identity
 from worker.clean.decode import json_depth
 from worker.errors import Rejected
 from worker.pipeline import Message, clean_message, dead_letter
@@ -47,9 +46,7 @@ def test_each_hostile_input_has_its_specific_outcome(poison) -> None:
     assert outcome(poison.value) == poison.expected
 
 
-def test_inputs_that_become_records_carry_an_id_for_the_accounting() -> None:
-    inputs = corpus(SETTINGS.max_payload_bytes) + small(500)
-    assert all(message_identity(p.value, 0, 0).startswith("id:") for p in inputs if p.expected == RECORD)
+def test_the_small_mixed_stream_has_every_outcome() -> None:
     assert {p.expected for p in small(500)} == {RECORD, *SMALL_REASONS}
 
 
@@ -81,6 +78,7 @@ INPUTS = st.one_of(
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(INPUTS, st.none() | st.binary(max_size=40))
+@example(b"<body><style>html", None)  # htmldate's clean-up once raised on a parentless <style>
 def test_any_input_is_a_record_or_a_specific_dead_letter(value: bytes, key: bytes | None) -> None:
     assert outcome(value, key) in {RECORD, *SPECIFIC_REASONS}
 

@@ -181,7 +181,10 @@ def _published_at(tree: HtmlElement) -> datetime | None:
 
 def _htmldate(tree: HtmlElement) -> datetime | None:
     """htmldate's original publication date (a day, taken as UTC midnight) when the page states no time."""
-    found = find_date(tree, extensive_search=False, original_date=True)
+    try:
+        found = find_date(tree, extensive_search=False, original_date=True)
+    except AssertionError:  # lxml's drop_tree on a parentless <style>/<script> root: the page gives no date
+        return None
     return parse_datetime(found) if found else None
 
 
