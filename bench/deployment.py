@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas import DuplicateVerdict, EnrichedArticle
 from worker.accounting import Report, account, message_identity, outcome_identity
 from worker.kafka import consumer as kafka_consumer
 from worker.kafka import describe_topics, producer
@@ -161,14 +160,19 @@ class Pipeline:
             time.sleep(0.3)
         raise AssertionError(f"worker {slot} did not log {text!r}:\n{self.log_text(slot)[-4000:]}")
 
-    def send(self, messages: list[tuple[bytes | None, bytes]]) -> list[int]:
-        """Send (key, value) pairs to the raw topic; returns the partition each landed on."""
+    def send(self, messages: list[tuple[bytes | None, bytes]], every: float = 0) -> list[int]:
+        """Send (key, value) pairs to the raw topic, one each ``every`` seconds (0: in one burst); returns the
+        partition each landed on."""
 
         async def run() -> list[int]:
             kafka = producer(self.broker)
             await kafka.start()
             try:
-                futures = [await kafka.send(self.topic("raw"), value, key=key) for key, value in messages]
+                futures = []
+                for key, value in messages:
+                    futures.append(await kafka.send(self.topic("raw"), value, key=key))
+                    if every:
+                        await asyncio.sleep(every)
                 return [(await f).partition for f in futures]
             finally:
                 await kafka.stop()
@@ -229,16 +233,16 @@ class Pipeline:
     def raw_identities(self, expected: int, timeout: float = 60) -> list[str]:
         """The accounting identity of every message on the raw topic, once ``expected`` are there."""
         records = self.read_records(self.topic("raw"), expected, timeout, settle=1)
-        return [message_identity(r.value, r.partition, r.offset) for r in records]
+        return [message_identity(r.partition, r.offset) for r in records]
 
     def outcomes(self) -> list[str]:
         """The accounting identity of every record on the three output topics."""
-        read = lambda name: self.read(name, 0, timeout=30, settle=1)  # noqa: E731
-        identities = [f"id:{EnrichedArticle.model_validate_json(v).id}" for v in read("enriched")]
-        identities += [f"id:{DuplicateVerdict.model_validate_json(v).id}" for v in read("duplicates")]
         raw_topic = self.topic("raw")
-        identities += [outcome_identity(v, True, raw_topic) for v in read("deadletter")]
-        return identities
+        return [
+            outcome_identity(value, name == "deadletter", raw_topic)
+            for name in ("enriched", "duplicates", "deadletter")
+            for value in self.read(name, 0, timeout=30, settle=1)
+        ]
 
     def trace(self, identities: list[str], limit: int = 5) -> str:
         """Where each of (the first ``limit``) ``identities`` is seen on the way: its raw, cleaned and unique
@@ -251,7 +255,11 @@ class Pipeline:
         seen: dict[str, list[str]] = {identity: [] for identity in identities[:limit]}
         for name, topic in zip(stages, topics, strict=True):
             for record in self.read_records(topic, 0, timeout=30, settle=0):
-                identity = message_identity(record.value, record.partition, record.offset)
+                identity = (
+                    message_identity(record.partition, record.offset)
+                    if name == "raw"
+                    else outcome_identity(record.value, False, topics[0])
+                )
                 if identity in seen:
                     where = f"{name} {record.partition}@{record.offset}"
                     seen[identity].append(f"{where} (committed {committed.get((topic, record.partition))})")

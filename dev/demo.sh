@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: a local Kafka broker, the topics, one worker, the bundled
 # samples sent to news.raw, and what comes out on news.enriched, news.duplicates and news.deadletter.
-# Each run starts from an empty demo broker. KEEP_RUNNING=1 leaves the broker and worker up afterwards.
+# Each run starts from an empty demo broker. KEEP_RUNNING=1 leaves the broker and worker up afterwards; the
+# next run stops both before it deletes anything.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,7 +13,21 @@ export NEWS_INGEST_BROKER="kafka://127.0.0.1:$KAFKA_PORT"
 export NEWS_INGEST_DATA_DIR="$PWD/.cache/demo/worker"
 cli=.venv/bin/news-ingest
 log=.cache/demo/worker.log
+pid_file=.cache/demo-worker.pid
 
+# A worker an earlier demo left running would keep its state across the reset below: stop it first.
+stop_earlier_worker() {
+  local pid
+  pid=$(cat "$pid_file" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "news-ingest worker"; then
+    echo "demo: stopping the worker an earlier demo left running (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pid_file"
+}
+stop_earlier_worker
 bash dev/kafka.sh stop >/dev/null
 rm -rf .cache/demo
 mkdir -p .cache/demo
@@ -21,12 +36,14 @@ bash dev/kafka.sh start
 
 "$cli" worker -l info >"$log" 2>&1 &
 worker_pid=$!
+echo "$worker_pid" >"$pid_file"
 cleanup() {
   if [[ ${KEEP_RUNNING:-0} == 1 ]]; then
     echo "demo: worker (pid $worker_pid, log $log) and broker ($NEWS_INGEST_BROKER) left running"
     return
   fi
   kill -TERM "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null || true
+  rm -f "$pid_file"
   bash dev/kafka.sh stop
 }
 trap cleanup EXIT

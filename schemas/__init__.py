@@ -14,11 +14,11 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_DIR = Path(__file__).parent
 
 Field_ = Literal["title", "subtitle", "description", "body"]
-DuplicateKind = Literal["exact", "near"]
+DuplicateKind = Literal["exact", "near", "resubmitted"]
 Stage = Literal["clean", "dedup", "entities"]
 DeadLetterReason = Literal[
     "invalid_json",
@@ -28,6 +28,7 @@ DeadLetterReason = Literal[
     "not_utf8",
     "empty_after_cleaning",
     "not_an_article",
+    "id_conflict",
     "internal_error",
 ]
 
@@ -57,10 +58,30 @@ class RawArticle(BaseModel):
     metadata: dict[str, Any] | None = Field(None, description="Passed through untouched.")
 
 
+class Origin(Record):
+    """The raw message an outcome came from: where it was on the raw topic, and its key."""
+
+    model_config = ConfigDict(val_json_bytes="base64")
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = Field(None, description="The message key as received, base64 in JSON.")
+
+    @property
+    def position(self) -> str:
+        """``topic:partition:offset``: what tells one raw message from every other."""
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+    @field_serializer("key")
+    def _key_b64(self, value: bytes | None) -> str | None:
+        return _b64(value)
+
+
 class ArticleContent(Record):
     """What cleaning knows about one article; shared by the cleaned and the enriched record."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: str = Field(description="Input id, else hash of the canonical URL, else of the normalized body.")
     url: str | None = None
     canonical_url: str | None = None
@@ -91,7 +112,10 @@ class CleanedArticle(ArticleContent):
     seen_at: datetime = Field(description="Event time: published, else fetched, else received.")
     received_at: datetime | None = Field(None, description="When the raw message reached Kafka.")
     signature: TextSignature | None = Field(None, description="Set by the clean stage, read by dedup.")
+    origin: Origin | None = Field(None, description="Set by the clean stage: the raw message.")
     cluster_id: str | None = Field(None, description="Set by dedup: id of the first-seen copy.")
+    version: int = Field(1, ge=1, description="Set by dedup: which version of the story this content is.")
+    previous_content_hash: str | None = Field(None, description="Set by dedup: the previous version's hash.")
 
 
 class Mention(Record):
@@ -124,36 +148,48 @@ class EnrichedArticle(ArticleContent):
     """Output on ``news.enriched``: one per story, keyed by ``id``."""
 
     cluster_id: str = Field(description="Id of the first-seen copy of the story (its own id here).")
+    version: int = Field(
+        ge=1, description="1 for the story's first content; each re-submission whose body changed adds one."
+    )
+    updated_at: datetime | None = Field(None, description="From version 2: when this version reached Kafka.")
+    previous_content_hash: str | None = Field(None, description="From version 2: the content_hash it replaces.")
     entities: list[Entity]
     processed_at: datetime
     pipeline: PipelineInfo
+    origin: Origin
 
 
 class DuplicateVerdict(Record):
-    """Output on ``news.duplicates``: a later copy of a story already published, keyed by ``id``."""
+    """Output on ``news.duplicates``, keyed by ``id``: a later copy of a story already published (``exact``,
+    ``near``), or the same id sent again with a body it already had (``resubmitted``)."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: str
     duplicate_of: str
     kind: DuplicateKind
     similarity: float = Field(ge=0, le=1)
     url: str | None = None
     seen_at: datetime
+    origin: Origin
 
 
 class DeadLetter(Record):
     """Output on ``news.deadletter``: input a stage could not turn into a record, with its exact bytes."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     stage: Stage
     reason: DeadLetterReason
     detail: str
     original: bytes = Field(description="The message value exactly as received, base64 in JSON.")
+    tombstone: bool = Field(False, description="The value was NULL (a Kafka tombstone), not zero bytes.")
     topic: str
     partition: int
     offset: int
     key: bytes | None = Field(None, description="The message key as received, base64 in JSON.")
     received_at: datetime
+    origin: Origin | None = Field(
+        None, description="The raw message behind it: topic, partition and offset above at the clean stage."
+    )
 
     model_config = ConfigDict(val_json_bytes="base64")
 
@@ -163,7 +199,11 @@ class DeadLetter(Record):
 
     @field_serializer("key")
     def _key_b64(self, value: bytes | None) -> str | None:
-        return None if value is None else base64.b64encode(value).decode("ascii")
+        return _b64(value)
+
+
+def _b64(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode("ascii")
 
 
 PUBLISHED: dict[str, type[Record]] = {

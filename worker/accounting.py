@@ -1,9 +1,8 @@
 """The accounting invariant: every raw message has exactly one outcome (an enriched record, a duplicate
 verdict or a dead letter). Given what went in and what came out, report what was lost, doubled or unexpected.
 
-A raw message is known by its article ``id`` when it carries one, else by its position on the raw topic.
-Outcomes are matched the same way: records and verdicts by id, dead letters by the id inside their original
-bytes when there is one, else by the raw position they came from.
+A raw message is known by its position (``raw:<partition>:<offset>``), and every outcome names the raw message
+it came from in its ``origin``, so plain text, HTML and JSON without ids are accounted alike.
 """
 
 from __future__ import annotations
@@ -14,33 +13,32 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from schemas import DeadLetter
+from schemas import DeadLetter, Origin
 
 
-def message_identity(value: bytes | None, partition: int, offset: int) -> str:
-    """``id:<id>`` for a JSON article with an id, else ``raw:<partition>:<offset>``."""
-    identity = json_id(value)
-    return f"id:{identity}" if identity else f"raw:{partition}:{offset}"
+def message_identity(partition: int, offset: int) -> str:
+    return f"raw:{partition}:{offset}"
 
 
-def dead_letter_identity(letter: DeadLetter, raw_topic: str) -> str:
-    identity = json_id(letter.original)
-    if identity:
-        return f"id:{identity}"
-    if letter.topic == raw_topic:
-        return f"raw:{letter.partition}:{letter.offset}"
-    return f"unknown:{letter.topic}:{letter.partition}:{letter.offset}"
+def origin_identity(origin: Origin | None, raw_topic: str) -> str:
+    if origin is None:
+        return "unknown"
+    if origin.topic != raw_topic:
+        return f"unknown:{origin.position}"
+    return message_identity(origin.partition, origin.offset)
 
 
 def outcome_identity(value: bytes, is_dead_letter: bool, raw_topic: str) -> str:
-    """The identity of a published outcome: ``id:<id>`` of a record or verdict, or what a dead letter says."""
+    """The raw message a published outcome names (a dead letter with no origin: the message it holds)."""
     if is_dead_letter:
-        return dead_letter_identity(DeadLetter.model_validate_json(value), raw_topic)
-    return f"id:{json_id(value)}"
+        letter = DeadLetter.model_validate_json(value)
+        held = Origin(topic=letter.topic, partition=letter.partition, offset=letter.offset)
+        return origin_identity(letter.origin or held, raw_topic)
+    return origin_identity(Origin.model_validate(orjson.loads(value)["origin"]), raw_topic)
 
 
 def json_id(value: bytes | None) -> str | None:
-    """The ``id`` field of a JSON object message, if it has a non-blank one."""
+    """The ``id`` field of a JSON object message, if it has a non-blank one (for logs)."""
     if not value or not value.lstrip().startswith(b"{"):
         return None
     try:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TypeVar
+from pathlib import Path
+from typing import NoReturn, TypeVar
 
 from faust.types import EventT
 from pydantic import ValidationError
@@ -26,6 +28,7 @@ from worker.app import (
     enriched_topic,
     raw_topic,
     settings,
+    topic_specs,
     unique_topic,
 )
 from worker.dedup import DuplicateIndex
@@ -34,10 +37,18 @@ from worker.entities import EntityExtractor
 from worker.errors import Rejected
 from worker.loop_monitor import LoopStallMonitor
 from worker.pipeline import Message, check_duplicate, clean_message, dead_letter, enrich, warm_up
+from worker.state import LocalState, StaleState, StateOwner
 from worker.watchdog import PartitionOffsets, Watchdog, measure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+EXIT_STALE_STATE = 3
+
+
+BUCKETS_DIR = settings.data_dir / f"{settings.app_id}-dedup-buckets"
+local_state = LocalState(settings.data_dir, settings.app_id, [Path(app.conf.appdir), BUCKETS_DIR])
+# Set once the cluster behind the current assignment is known to be the one the local stores belong to.
+cluster_verified = asyncio.Event()
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +56,18 @@ def duplicate_index() -> DuplicateIndex:
     """The table holds the durable state; the LSH buckets live beside it on local disk (worker/dedup/buckets.py),
     opened on first use, in the worker that owns the dedup partition."""
     durable = settings.store.startswith("rocksdb")
-    buckets = LocalBuckets(settings.data_dir / f"{settings.app_id}-dedup-buckets") if durable else {}
-    return DuplicateIndex(dedup_index, settings.dedup_params(), buckets)
+    return DuplicateIndex(dedup_index, settings.dedup_params(), LocalBuckets(BUCKETS_DIR) if durable else {})
+
+
+def state_owner(cluster_id: str) -> StateOwner:
+    return StateOwner(cluster_id, settings.app_id, tuple(sorted(name for name, _, _ in topic_specs())))
+
+
+def stop_on_stale_state(exc: StaleState) -> NoReturn:
+    """Stop at once, committing nothing more: what was decided from the stores so far stays as it is."""
+    log.critical("stopping: the local state cannot be trusted: %s. Start the worker again to rebuild it.", exc)
+    logging.shutdown()
+    os._exit(EXIT_STALE_STATE)
 
 
 loop_monitor = LoopStallMonitor()
@@ -107,14 +128,16 @@ def cleaned_record(message: Message) -> tuple[bytes, bytes]:
 
 def parse_cleaned(message: Message) -> CleanedArticle:
     try:
-        return CleanedArticle.model_validate_json(message.value or b"")
+        article = CleanedArticle.model_validate_json(message.value or b"")
     except ValidationError as exc:
         raise Rejected("invalid_schema", str(exc)[:2000]) from None
+    if article.origin is None:
+        raise Rejected("invalid_schema", "cleaned article without the origin of its raw message")
+    return article
 
 
-def decide(message: Message) -> tuple[CleanedArticle, DuplicateVerdict | None]:
-    article = parse_cleaned(message)
-    return article, check_duplicate(duplicate_index(), article, message.received_at)
+def decide(message: Message) -> CleanedArticle | DuplicateVerdict:
+    return check_duplicate(duplicate_index(), parse_cleaned(message), message.received_at)
 
 
 async def attempt(stage: Stage, message: Message, work: Callable[..., T], *args: object) -> T | None:
@@ -143,16 +166,17 @@ async def clean(stream):
 async def dedup(stream):
     async for event in stream.events():
         message = as_message(event)
+        await cluster_verified.wait()
+        try:
+            local_state.verify()
+        except StaleState as exc:
+            stop_on_stale_state(exc)
         decided = await attempt("dedup", message, decide, message)
-        if decided is None:
-            continue
-        article, verdict = decided
-        if verdict:
-            await duplicates_topic.send(key=verdict.id.encode(), value=verdict.to_json())
-            metrics.DUPLICATES.labels(verdict.kind).inc()
-        else:
-            unique = article.model_copy(update={"cluster_id": article.id})
-            await unique_topic.send(key=article.id.encode(), value=unique.to_json())
+        if isinstance(decided, DuplicateVerdict):
+            await duplicates_topic.send(key=decided.id.encode(), value=decided.to_json())
+            metrics.DUPLICATES.labels(decided.kind).inc()
+        elif decided is not None:
+            await unique_topic.send(key=decided.id.encode(), value=decided.to_json())
             metrics.STAGE_OUT.labels("dedup").inc()
         metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index()))
 

@@ -128,8 +128,9 @@ def worker(
 ) -> None:
     """Start a worker: Faust's own worker command and its options (-l/--loglevel, -f/--logfile, -p/--web-port…).
 
-    The broker is checked first: if it does not answer within seconds, the worker does not start. Then the NER
-    model is loaded and the cores warmed up, before the worker joins its group.
+    The broker is checked first: if it does not answer within seconds, the worker does not start. Local stores
+    that belong to another Kafka cluster, app or topics are discarded (and restored from the changelog). Then
+    the NER model is loaded and the cores warmed up, before the worker joins its group.
     """
     help_only = "--help" in ctx.args
     if help_only:
@@ -137,13 +138,19 @@ def worker(
         out.print("\nFaust's worker options:")
     else:
         settings = _settings(broker, log_format=log_format and log_format.value)
-        from worker.kafka import check_reachable
+        from worker.kafka import cluster_id
 
-        _run(settings.broker, check_reachable(settings.broker))
+        cluster = _run(settings.broker, cluster_id(settings.broker))
     from worker import agents, rebalances, web  # noqa: F401  (registers agents, rebalance hooks, web pages)
     from worker.app import app
 
     if not help_only:
+        if discarded := agents.local_state.claim(agents.state_owner(cluster)):
+            err.print(
+                f"worker: the local stores in {settings.data_dir} belonged to cluster {discarded.cluster_id} (app"
+                f" {discarded.app_id}); the broker is cluster {cluster}: discarded, restored from the changelog",
+                highlight=False,
+            )
         try:
             agents.warmed_up()
         except Exception as exc:  # a missing or broken model: said plainly, before the worker joins its group
@@ -496,11 +503,11 @@ def check(
     idle_timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds without a record that end the read of a topic.")
     ] = 5,
-    show: Annotated[int, typer.Option("--show", help="How many ids to list of each kind.")] = 10,
+    show: Annotated[int, typer.Option("--show", help="How many raw messages to list of each kind.")] = 10,
 ) -> None:
     """Check the accounting invariant: every message on the raw topic has exactly one outcome (an enriched record, a duplicate verdict or a dead letter).
 
-    Messages are matched to outcomes by their JSON id; one without an id can only be matched to its dead letter (by position), so audit streams that carry ids. Run it once the workers have caught up (news-ingest topics describe shows lag 0). Exit code 1 when a message has no outcome (lost) or an outcome has no message (unexpected); doubles, which at-least-once replays may add, are counted and listed.
+    Every outcome names the raw message it came from (its origin: partition and offset), so plain text, HTML and JSON with or without ids are all matched. Run it once the workers have caught up (news-ingest topics describe shows lag 0). Exit code 1 when a message has no outcome (lost) or an outcome has no message (unexpected); doubles, which at-least-once replays may add, are counted and listed.
     """
     settings = _settings(broker)
     from worker.accounting import Report, account, message_identity, outcome_identity
@@ -510,7 +517,7 @@ def check(
         return [identify(r) async for r in consume(settings.broker, topic, True, idle_timeout)]
 
     async def run() -> Report:
-        raw = await identities(settings.topic_raw, lambda r: message_identity(r.value, r.partition, r.offset))
+        raw = await identities(settings.topic_raw, lambda r: message_identity(r.partition, r.offset))
         outcomes = []
         for topic in (settings.topic_enriched, settings.topic_duplicates, settings.topic_deadletter):
             dead = topic == settings.topic_deadletter

@@ -93,6 +93,12 @@ async def check_reachable(broker: str) -> None:
         pass
 
 
+async def cluster_id(broker: str) -> str:
+    """The broker's Kafka cluster id; raises ``BrokerUnavailable`` like ``check_reachable``."""
+    async with connected(admin(broker), broker) as client:
+        return (await client.describe_cluster())["cluster_id"]
+
+
 def admin(broker: str) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers(broker), request_timeout_ms=REQUEST_TIMEOUT_MS, **security_options()

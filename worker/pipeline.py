@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
+import orjson
+from pydantic import ValidationError
+
 from schemas import (
     ArticleContent,
     CleanedArticle,
@@ -18,6 +21,7 @@ from schemas import (
     DuplicateVerdict,
     EnrichedArticle,
     Entity,
+    Origin,
     PipelineInfo,
     Record,
     Stage,
@@ -44,6 +48,10 @@ class Message:
     offset: int
     received_at: datetime
 
+    @property
+    def origin(self) -> Origin:
+        return Origin(topic=self.topic, partition=self.partition, offset=self.offset, key=self.key)
+
 
 def clean_message(message: Message, settings: Settings) -> CleanedArticle:
     """``news.raw`` message → cleaned article with its dedup signature; raises ``Rejected``.
@@ -52,40 +60,76 @@ def clean_message(message: Message, settings: Settings) -> CleanedArticle:
     dedup partition only looks up and updates its index.
     """
     raw = decode_raw(message.value, settings.max_payload_bytes, settings.max_json_depth)
-    key = message.key.decode("utf-8", "replace").strip() if message.key else None
-    article = clean_article(raw, message.received_at, key=key or None, max_html_elements=settings.max_html_elements)
+    article = clean_article(
+        raw, message.received_at, key=key_text(message.key), max_html_elements=settings.max_html_elements
+    )
     signer = signer_for(settings.dedup_num_perm, settings.dedup_shingle_words)
     signature = to_record(signer.sign(article.body))
-    return article.model_copy(update={"signature": signature, "received_at": message.received_at})
+    return article.model_copy(
+        update={"signature": signature, "received_at": message.received_at, "origin": message.origin}
+    )
 
 
-def dead_letter(stage: Stage, message: Message, reason: Rejected | Exception) -> DeadLetter:
+def key_text(key: bytes | None) -> str | None:
+    """The key as text, to derive an id from when nothing better is there; a key that is not UTF-8 is not
+    used (a replacement character would make two different keys one id), but it stays in the origin."""
+    try:
+        return key.decode("utf-8").strip() or None if key else None
+    except UnicodeDecodeError:
+        return None
+
+
+def dead_letter(
+    stage: Stage, message: Message, reason: Rejected | Exception, origin: Origin | None = None
+) -> DeadLetter:
+    """``origin``: the raw message behind a later stage's input; the clean stage's input is that message."""
     rejected = reason if isinstance(reason, Rejected) else Rejected("internal_error", repr(reason)[:2000])
     return DeadLetter(
         stage=stage,
         reason=rejected.reason,
         detail=rejected.detail,
         original=message.value or b"",
+        tombstone=message.value is None,
         key=message.key,
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,
         received_at=message.received_at,
+        origin=message.origin if stage == "clean" else origin or origin_in(message.value),
     )
 
 
-def check_duplicate(index: DuplicateIndex, article: CleanedArticle, arrived_at: datetime) -> DuplicateVerdict | None:
-    """Ask the index; a verdict for a later copy, None for the first-seen one (which is now indexed).
+def origin_in(value: bytes | None) -> Origin | None:
+    """The origin a cleaned record names, read even when the rest of the record is not valid."""
+    try:
+        data = orjson.loads(value or b"")
+        return Origin.model_validate(data["origin"]) if isinstance(data, dict) and data.get("origin") else None
+    except (orjson.JSONDecodeError, ValidationError, TypeError):
+        return None
+
+
+def check_duplicate(
+    index: DuplicateIndex, article: CleanedArticle, arrived_at: datetime
+) -> CleanedArticle | DuplicateVerdict:
+    """Ask the index: the article to publish (its cluster and version set; it is now indexed), or the verdict.
 
     Event time is the article's own time, but never later than its arrival, so a page dated in the future
     cannot push the retention window ahead.
     """
-    if article.signature is None:
-        raise Rejected("invalid_schema", "cleaned article without a signature")
+    if article.signature is None or article.origin is None:
+        raise Rejected("invalid_schema", "cleaned article without a signature or an origin")
     event_time = min(article.seen_at, arrived_at)
-    decision: Decision = index.check(article.id, from_record(article.signature), article.content_hash, event_time)
+    decision: Decision = index.check(
+        article.id, from_record(article.signature), article.content_hash, event_time, article.origin.position
+    )
     if decision.duplicate_of is None:
-        return None
+        return article.model_copy(
+            update={
+                "cluster_id": article.id,
+                "version": decision.version,
+                "previous_content_hash": decision.previous_hash,
+            }
+        )
     return DuplicateVerdict(
         id=article.id,
         duplicate_of=decision.duplicate_of,
@@ -93,6 +137,7 @@ def check_duplicate(index: DuplicateIndex, article: CleanedArticle, arrived_at: 
         similarity=decision.similarity,
         url=article.url,
         seen_at=article.seen_at,
+        origin=article.origin,
     )
 
 
@@ -101,9 +146,13 @@ def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> E
     return EnrichedArticle(
         **fields,
         cluster_id=article.cluster_id or article.id,
+        version=article.version,
+        updated_at=article.received_at if article.version > 1 else None,
+        previous_content_hash=article.previous_content_hash,
         entities=entities,
         processed_at=datetime.now(UTC),
         pipeline=PipelineInfo(version=__version__, ner_model=ner_model),
+        origin=article.origin,
     )
 
 
@@ -154,13 +203,18 @@ class OfflinePipeline:
                 yield "deadletter", letter
                 continue
             cleaned = self._spent("clean", started)
-            verdict = check_duplicate(self.index, article, message.received_at)
-            if verdict is None:
-                pending.append(article.model_copy(update={"cluster_id": article.id}))
+            try:
+                decided = check_duplicate(self.index, article, message.received_at)
+            except Rejected as exc:
+                self._spent("dedup", cleaned)
+                yield "deadletter", dead_letter("dedup", message, exc, article.origin)
+                continue
             self._spent("dedup", cleaned)
-            if verdict:
-                yield "duplicates", verdict
-            elif len(pending) >= self.settings.ner_batch_size:
+            if isinstance(decided, DuplicateVerdict):
+                yield "duplicates", decided
+                continue
+            pending.append(decided)
+            if len(pending) >= self.settings.ner_batch_size:
                 yield from self._enrich(pending)
                 pending = []
         yield from self._enrich(pending)

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     dedup_min_containment: float = Field(0.8, gt=0, le=1, description="Share of the shorter text in the other.")
     dedup_min_fact_containment: float = Field(0.7, ge=0, le=1, description="Share of numbers and names shared.")
     dedup_min_length_ratio: float = Field(0.5, ge=0, le=1, description="Shorter/longer size, in shingles.")
+    dedup_min_version_overlap: float = Field(
+        0.2, ge=0, le=1, description="A new body under a published id sharing less is an id_conflict, not a version."
+    )
     dedup_retention_days: float = Field(7, gt=0, description="Event-time window of the duplicate index.")
 
     @model_validator(mode="after")
@@ -114,6 +117,7 @@ class Settings(BaseSettings):
             min_containment=self.dedup_min_containment,
             min_fact_containment=self.dedup_min_fact_containment,
             min_length_ratio=self.dedup_min_length_ratio,
+            min_version_overlap=self.dedup_min_version_overlap,
             retention_seconds=self.dedup_retention_days * 86_400,
         )
 

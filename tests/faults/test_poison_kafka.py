@@ -10,9 +10,9 @@ import pytest
 
 from bench.deployment import Pipeline, new_pipeline
 from bench.poison import RECORD, stream
-from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
+from schemas import DeadLetter
 from tests.faults.observe import rss_bytes
-from worker.accounting import Report, dead_letter_identity, message_identity
+from worker.accounting import Report, message_identity, origin_identity, outcome_identity
 from worker.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
@@ -25,7 +25,7 @@ WARM_UP = 500  # first allocations (the NER model's working memory, one of each 
 def settled(pipeline: Pipeline, count: int) -> tuple[list, Report]:
     """The raw records once ``count`` are there, and the accounting once every one has its outcome."""
     raw_records = pipeline.read_records(pipeline.topic("raw"), count, timeout=120, settle=1)
-    identities = [message_identity(r.value, r.partition, r.offset) for r in raw_records]
+    identities = [message_identity(r.partition, r.offset) for r in raw_records]
     return raw_records, pipeline.wait_until_settled(identities, timeout=600)
 
 
@@ -51,20 +51,19 @@ def test_ten_thousand_poison_messages(kafka_broker, tmp_path):
         alive = worker.poll() is None
         rss_after = rss_bytes(worker.pid) if alive else 0
         letters = [DeadLetter.model_validate_json(v) for v in pipeline.read("deadletter", 0, timeout=30, settle=1)]
-        records = [f"id:{EnrichedArticle.model_validate_json(v).id}" for v in pipeline.read("enriched", 0, settle=1)]
-        records += [
-            f"id:{DuplicateVerdict.model_validate_json(v).id}" for v in pipeline.read("duplicates", 0, settle=1)
+        records = [
+            outcome_identity(v, False, pipeline.topic("raw"))
+            for name in ("enriched", "duplicates")
+            for v in pipeline.read(name, 0, settle=1)
         ]
         log = pipeline.log_text(0)
     finally:
         pipeline.stop()
-    expected_by_identity = {
-        message_identity(r.value, r.partition, r.offset): expected_for[r.value] for r in raw_records
-    }
+    expected_by_identity = {message_identity(r.partition, r.offset): expected_for[r.value] for r in raw_records}
     wrong = [
-        (letter.reason, expected_by_identity.get(dead_letter_identity(letter, pipeline.topic("raw"))), letter.detail)
+        (letter.reason, expected_by_identity.get(origin_identity(letter.origin, pipeline.topic("raw"))), letter.detail)
         for letter in letters
-        if letter.reason != expected_by_identity.get(dead_letter_identity(letter, pipeline.topic("raw")))
+        if letter.reason != expected_by_identity.get(origin_identity(letter.origin, pipeline.topic("raw")))
     ]
     unexpected_records = [identity for identity in records if expected_by_identity.get(identity) != RECORD]
     reasons = dict(Counter(letter.reason for letter in letters))

@@ -43,7 +43,7 @@ def test_fixed_dead_letters_replayed_twice_are_processed_once(kafka_broker, tmp_
         again = pipeline.cli("replay", "--reason", "too_large", "--force", "--again", "--dry-run", "--until-idle", "2")
 
         raw = pipeline.read_records(pipeline.topic("raw"), len(big + broken) + STORIES, settle=1)
-        report = pipeline.wait_until_settled([message_identity(r.value, r.partition, r.offset) for r in raw], 300)
+        report = pipeline.wait_until_settled([message_identity(r.partition, r.offset) for r in raw], 300)
         enriched = [EnrichedArticle.model_validate_json(v).id for v in pipeline.read("enriched", 0, settle=1)]
         verdicts = [DuplicateVerdict.model_validate_json(v).id for v in pipeline.read("duplicates", 0, settle=1)]
     finally:

@@ -169,19 +169,23 @@ def test_bench_runs_every_configuration_and_ends_with_the_ratios(kafka_broker: s
     assert re.fullmatch(r"ratio_e2e=\d+\.\d\d ratio_scale=\d+\.\d\d", lines[-1]), lines[-1]
 
 
-def test_check_accounts_for_every_raw_message_then_finds_one_lost(pipeline: Pipeline):
+def test_check_accounts_for_every_raw_message_then_finds_one_lost(pipeline: Pipeline, sample_bytes: bytes):
+    """JSON with and without ids, plain text and HTML (the same page twice), a dead letter: all accounted."""
     story = "The council of Delft approved 300 new homes on Tuesday. Building starts in 2026, the mayor said."
     articles = [orjson.dumps({"id": f"story-{i}", "text": f"{story} Item {i} of the feed."}) for i in range(3)]
+    page = (SAMPLES / "harbor-bridge.html").read_bytes()
     pipeline.start_worker()
-    pipeline.send([(None, a) for a in articles] + [(b"cut", b'{"id": "cut", "text": "no end')])
-    pipeline.read("enriched", 1)
-    pipeline.read("deadletter", 1)
+    untagged = [(None, sample_bytes), (None, page), (None, page), (None, orjson.dumps({"text": story}))]
+    pipeline.send([(None, a) for a in articles] + [(b"cut", b'{"id": "cut", "text": "no end')] + untagged)
+    pipeline.wait_until_settled(pipeline.raw_identities(8), timeout=180)
     result = pipeline.cli("check", "--timeout", "3")
-    assert result.stdout.startswith("raw=4 outcomes=4 lost=0"), result.stdout
+    assert result.stdout.startswith("raw=8 outcomes=8 lost=0 doubled=0"), result.stdout
     assert "unexpected=0" in result.stdout
 
     pipeline.stop()
-    pipeline.send([(None, orjson.dumps({"id": "never-processed", "text": story}))])
+    never = b"Plain text that no worker will process."
+    [partition] = pipeline.send([(None, never)])
+    [offset] = [r.offset for r in pipeline.read_records(pipeline.topic("raw"), 9) if r.value == never]
     result = run("check", "--timeout", "3", env=pipeline.env)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "lost=1" in result.stdout and "lost: id:never-processed" in result.stdout
+    assert "lost=1" in result.stdout and f"lost: raw:{partition}:{offset}" in result.stdout

@@ -82,17 +82,49 @@ def test_retention_window_forgets_old_stories_and_tombstones_their_state(kafka_b
         pipeline.stop()
 
 
-def test_worker_and_offline_process_give_the_same_verdicts(pipeline: Pipeline, extractor):
-    lines = (NEARDUP / "articles.jsonl").read_bytes().splitlines()[:80]
+def neardup_stream() -> tuple[list[tuple[bytes, bytes]], dict[str, str]]:
+    """The public near-duplicate stream as (key, value) messages keyed by id, and each id's story (cluster)."""
+    lines = (NEARDUP / "articles.jsonl").read_bytes().splitlines()
+    clusters = {label["id"]: label["cluster"] for label in map(json.loads, (NEARDUP / "labels.jsonl").open())}
+    return [(json.loads(line)["id"].encode(), line) for line in lines], clusters
+
+
+def assert_each_story_once(pipeline: Pipeline, clusters: dict[str, str]) -> None:
+    """Every story published once, every other copy a verdict on it; templated stories are stories of their own."""
+    enriched = [EnrichedArticle.model_validate_json(v) for v in pipeline.read("enriched", len(set(clusters.values())))]
+    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 0, timeout=30, settle=5)]
+    published = sorted(clusters[r.id] for r in enriched)
+    assert published == sorted(set(clusters.values())), "a story published twice, or not at all"
+    assert len(enriched) + len(verdicts) == len(clusters)
+    assert all(clusters[v.id] == clusters[v.duplicate_of] for v in verdicts), "a copy joined another story"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_near_duplicate_stream_in_one_burst_over_four_partitions_gives_each_story_once(
+    pipeline: Pipeline, workers: int
+):
+    messages, clusters = neardup_stream()
+    for _ in range(workers):
+        pipeline.start_worker()
+    partitions = pipeline.send(messages)
+    assert len(set(partitions)) == 4
+    assert_each_story_once(pipeline, clusters)
+
+
+def test_worker_and_offline_process_give_the_same_verdicts_at_a_steady_rate(pipeline: Pipeline, extractor):
+    """At a steady rate every article is cleaned before the next arrives, so the dedup log holds the stream's
+    order over all four partitions, and the worker's verdicts are those of ``process`` on the file."""
+    messages, clusters = neardup_stream()
     pipeline.start_worker()
-    pipeline.send([(b"one-partition-keeps-the-order", line) for line in lines])
+    pipeline.start_worker()
+    pipeline.send(messages, every=0.1)
     offline = OfflinePipeline(Settings(), extractor)
     now = datetime.now(UTC)
     expected = [
         (r.id, r.duplicate_of, r.kind)
-        for kind, r in offline.run(Message(line, None, "file", 0, i, now) for i, line in enumerate(lines))
+        for kind, r in offline.run(Message(value, key, "file", 0, i, now) for i, (key, value) in enumerate(messages))
         if kind == "duplicates"
     ]
-    assert expected, "the first 80 articles of the stream hold copies"
     verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", len(expected))]
     assert sorted((v.id, v.duplicate_of, v.kind) for v in verdicts) == sorted(expected)
+    assert_each_story_once(pipeline, clusters)

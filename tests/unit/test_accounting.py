@@ -1,26 +1,30 @@
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
-from schemas import DeadLetter
-from worker.accounting import account, dead_letter_identity, message_identity
+from schemas import DeadLetter, Origin
+from worker.accounting import account, message_identity, outcome_identity
 
 pytestmark = pytest.mark.unit
 
 
-def letter(original: bytes, topic: str = "news.raw", partition: int = 1, offset: int = 7) -> DeadLetter:
+def letter(topic: str = "news.raw", origin: Origin | None = None) -> bytes:
     return DeadLetter(
-        stage="clean", reason="invalid_json", detail="", original=original, topic=topic,
-        partition=partition, offset=offset, received_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+        stage="clean", reason="invalid_json", detail="", original=b"{", topic=topic,
+        partition=1, offset=7, received_at=datetime(2025, 1, 1, tzinfo=UTC), origin=origin,
+    ).to_json()  # fmt: skip
 
 
-def test_identities():
-    assert message_identity(b'{"id": "a1", "text": "x"}', 0, 3) == "id:a1"
-    assert message_identity(b"plain text", 2, 9) == "raw:2:9"
-    assert message_identity(b'{"broken', 2, 9) == "raw:2:9"
-    assert dead_letter_identity(letter(b'{"id": "a1"}'), "news.raw") == "id:a1"
-    assert dead_letter_identity(letter(b"\xff"), "news.raw") == "raw:1:7"
+def test_outcomes_are_known_by_the_raw_message_they_name():
+    assert message_identity(2, 9) == "raw:2:9"
+    assert outcome_identity(letter(), True, "news.raw") == "raw:1:7"
+    behind = Origin(topic="news.raw", partition=3, offset=11, key=b"\xff")
+    assert outcome_identity(letter("news.cleaned", behind), True, "news.raw") == "raw:3:11"
+    assert outcome_identity(letter("news.cleaned"), True, "news.raw") == "unknown:news.cleaned:1:7"
+    verdict = {"id": "b", "origin": orjson.loads(behind.to_json())}
+    assert outcome_identity(orjson.dumps(verdict), False, "news.raw") == "raw:3:11"
+    assert outcome_identity(orjson.dumps(verdict), False, "other.raw").startswith("unknown:")
 
 
 def test_lost_doubled_and_unexpected():

@@ -12,6 +12,7 @@ from worker.dedup import DedupParams, DuplicateIndex
 from worker.dedup.buckets import LocalBuckets
 from worker.dedup.index import MARKER
 from worker.dedup.signature import Signer, from_record, signer_for, to_record
+from worker.errors import Rejected
 
 pytestmark = pytest.mark.unit
 
@@ -28,6 +29,14 @@ STORY = [
     "the council said would be the largest new green space in the city since the 1990s.",
 ]
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+OTHER_STORY = "\n\n".join(
+    [
+        "Heavy snow closed the main road over the Brenner Pass on Sunday, and hundreds of lorries waited for "
+        "hours on both sides of the border while ploughs cleared the lanes.",
+        "Austrian police said the road would reopen on Monday morning if the weather allowed, and asked "
+        "drivers heading south to take the train or wait in Innsbruck overnight.",
+    ]
+)
 
 
 def body(paragraphs: list[str]) -> str:
@@ -52,9 +61,10 @@ def index() -> DuplicateIndex:
     return DuplicateIndex({}, DedupParams())
 
 
-def check(index: DuplicateIndex, article_id: str, text: str, at: datetime = T0):
+def check(index: DuplicateIndex, article_id: str, text: str, at: datetime = T0, origin: str | None = None):
+    """``origin`` defaults to one per id and text: checking them again is a replay of the same raw message."""
     signature = signer_for(index.params.num_perm, index.params.shingle_words).sign(text)
-    return index.check(article_id, signature, content_hash(text), at)
+    return index.check(article_id, signature, content_hash(text), at, origin or f"raw:{article_id}:{hash(text)}")
 
 
 def test_first_seen_wins_for_exact_copies(index):
@@ -97,6 +107,52 @@ def test_replayed_id_gets_its_earlier_decision_and_is_not_indexed_twice(index):
     assert check(index, "a", body(STORY)).duplicate_of is None
     assert check(index, "b", body(STORY[:4])).duplicate_of == "a"
     assert len(index.store) == size
+
+
+def test_the_same_content_sent_again_is_a_resubmission_not_a_new_record(index):
+    check(index, "a", body(STORY), origin="raw:0:1")
+    check(index, "b", body(STORY[:4]), origin="raw:0:2")
+    size = len(index.store)
+    again = check(index, "a", body(STORY), origin="raw:0:3")
+    assert (again.duplicate_of, again.kind) == ("a", "resubmitted")
+    copy_again = check(index, "b", body(STORY[:4]), origin="raw:0:4")
+    assert (copy_again.duplicate_of, copy_again.kind) == ("a", "resubmitted")
+    assert check(index, "a", body(STORY), origin="raw:0:3") == again  # and its replay agrees
+    assert len(index.store) == size
+
+
+def test_changed_content_under_a_published_id_is_its_next_version(index):
+    first = check(index, "a", body(STORY), origin="raw:0:1")
+    update = body([*STORY, "Update: the council approved the plan on Thursday by seven votes to two."])
+    second = check(index, "a", update, origin="raw:0:2")
+    assert (second.duplicate_of, second.version, second.previous_hash) == (None, 2, content_hash(body(STORY)))
+    assert first.version == 1 and first.previous_hash is None
+    # a replay of either message gets its own decision; a stale re-fetch of version 1 is a resubmission
+    assert check(index, "a", body(STORY), origin="raw:0:1") == first
+    assert check(index, "a", update, origin="raw:0:2") == second
+    assert check(index, "a", body(STORY), origin="raw:0:3").kind == "resubmitted"
+    # copies of either version, under other ids, are copies of the story
+    assert check(index, "wire", "PARIS (Wire) — " + update).duplicate_of == "a"
+    assert check(index, "old-copy", body(STORY)).kind == "exact"
+
+
+def test_another_story_under_a_published_id_is_an_id_conflict_and_changes_nothing(index):
+    check(index, "a", body(STORY), origin="raw:0:1")
+    before = copy.deepcopy(index.store)
+    with pytest.raises(Rejected) as conflict:
+        check(index, "a", OTHER_STORY, origin="raw:0:2")
+    assert conflict.value.reason == "id_conflict"
+    assert index.store == before
+
+
+def test_versions_renew_the_retention_window():
+    index = DuplicateIndex({}, DedupParams(retention_seconds=3600))
+    check(index, "a", body(STORY), T0)
+    update = body([*STORY, "Update: the council approved the plan on Thursday by seven votes to two."])
+    assert check(index, "a", update, T0 + timedelta(minutes=50)).version == 2
+    later = templated("Delft", "300", "2026", "Martina Huijsmans", "12")
+    check(index, "later", later, T0 + timedelta(minutes=70))  # past version 1's window, within version 2's
+    assert check(index, "copy", "PARIS (Wire) — " + update, T0 + timedelta(minutes=80)).duplicate_of == "a"
 
 
 def test_retention_window_expires_old_articles_from_every_key():
@@ -142,7 +198,7 @@ def test_signature_record_round_trips():
 
 def test_a_signature_of_another_size_is_refused(index):
     with pytest.raises(ValueError):
-        index.check("a", Signer(num_perm=64).sign(body(STORY)), "h", T0)
+        index.check("a", Signer(num_perm=64).sign(body(STORY)), "h", T0, "raw:0:0")
 
 
 def test_bands_times_rows_must_fit_the_permutations():

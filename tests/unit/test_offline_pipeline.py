@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle
@@ -70,3 +71,59 @@ def test_warm_up_inputs_are_clean_articles_with_entities(extractor):
     assert text.title == "Wheat prices climb" and "Share this article" not in text.body
     assert {"Ana Costa", "Portway Construction"} <= {e.text for e in page.entities}
     assert {"Kansas", "Cargill"} <= {e.text for e in text.entities}
+
+
+def outcomes(extractor, messages: list[Message]) -> list[tuple[str, object]]:
+    return list(OfflinePipeline(Settings(), extractor).run(messages))
+
+
+def test_the_same_url_fetched_again_is_a_resubmission_and_a_changed_page_a_new_version(extractor):
+    page = orjson.dumps({"url": "https://example.org/bridge?utm_source=feed", "html": HTML.decode()})
+    changed = HTML.replace(
+        b"</article>", b"<p>Update: the city council said on Friday that tolls will stay off.</p></article>"
+    )
+    updated = orjson.dumps({"url": "https://example.org/bridge", "html": changed.decode()})
+    results = outcomes(extractor, [message(page, None, 0), message(page, None, 1), message(updated, None, 2)])
+    assert [kind for kind, _ in results] == ["duplicates", "enriched", "enriched"]  # verdicts are not batched
+    verdict, first, second = (record for _, record in results)
+    assert isinstance(first, EnrichedArticle) and isinstance(second, EnrichedArticle)
+    assert isinstance(verdict, DuplicateVerdict)
+    assert (verdict.id, verdict.duplicate_of, verdict.kind, verdict.origin.offset) == (
+        first.id,
+        first.id,
+        "resubmitted",
+        1,
+    )
+    assert second.id == first.id and (first.version, second.version) == (1, 2)
+    assert first.updated_at is None and first.previous_content_hash is None
+    assert second.previous_content_hash == first.content_hash != second.content_hash
+    assert second.updated_at is not None and "tolls will stay off" in second.body
+    assert (first.origin.offset, second.origin.offset) == (0, 2)
+
+
+def test_another_story_under_a_published_id_is_dead_lettered_as_an_id_conflict(sample_bytes, extractor):
+    story = orjson.dumps({"id": "story-1", "text": sample_bytes.decode()})
+    other = orjson.dumps({"id": "story-1", "html": HTML.decode()})
+    results = outcomes(extractor, [message(story, None, 0), message(other, None, 1)])
+    letters = [r for kind, r in results if kind == "deadletter"]
+    assert [kind for kind, _ in results].count("enriched") == 1
+    assert [(d.stage, d.reason, d.original, d.origin.offset) for d in letters] == [("dedup", "id_conflict", other, 1)]
+
+
+def test_a_tombstone_and_an_empty_value_are_told_apart(extractor):
+    results = outcomes(extractor, [message(None, b"k", 0), message(b"", b"k", 1)])
+    letters = [r for _, r in results]
+    assert [(d.reason, d.original, d.tombstone) for d in letters] == [
+        ("missing_content", b"", True),
+        ("missing_content", b"", False),
+    ]
+    assert DeadLetter.model_validate_json(letters[0].to_json()).tombstone
+
+
+def test_a_key_that_is_not_utf8_is_kept_in_the_origin_but_gives_no_id(sample_bytes, extractor):
+    results = outcomes(extractor, [message(sample_bytes, b"\xff\xfe", 0), message(sample_bytes, b"\xff\xfd", 1)])
+    record, verdict = (r for _, r in sorted(results, key=lambda r: r[0] == "duplicates"))
+    assert isinstance(record, EnrichedArticle) and isinstance(verdict, DuplicateVerdict)
+    assert record.origin.key == b"\xff\xfe" and verdict.origin.key == b"\xff\xfd"
+    assert verdict.kind == "resubmitted"  # both ids come from the body, not from the replacement character
+    assert EnrichedArticle.model_validate_json(record.to_json()).origin.key == b"\xff\xfe"

@@ -3,7 +3,8 @@
 Durable state lives in any ``MutableMapping`` from str to JSON values: a dict offline, a Faust table
 (RocksDB + changelog, JSON-serialized) in the worker. Keys:
 
-- ``s:<id>``   the article's signature, cluster root and expiry (also answers replays of the same id)
+- ``s:<id>``   the article's signature, cluster root, version, earlier content hashes, expiry, and the raw
+               messages it was decided for (so a replay of one gets its earlier decision)
 - ``h:<hash>`` content hash → id of the first article with that exact body
 - ``q:<seq>``  arrival sequence → id, to expire articles in order
 - ``meta``     next sequence number, oldest unexpired sequence, event-time watermark
@@ -14,7 +15,13 @@ Their marker says which arrival sequences they reflect; whenever the durable sta
 restart, a rebalance, a crash between writes), they catch up from it or are rebuilt. So an indexed article
 costs four changelog writes instead of one per band.
 
-All decisions are a function of the arrival order alone, so replaying the same log gives the same verdicts.
+An id seen again is one of three things. The same raw message (its origin) processed again is a replay and
+gets its earlier decision. A body the id already had is a re-submission: a ``resubmitted`` verdict. A new body
+is a new version of the story, published under the same id, unless it shares almost nothing with the last
+one: then it is another story reusing the id, rejected as ``id_conflict``.
+
+Entries written before versions existed lack ``v``, ``hist`` and ``seen``: they read as version 1 with no
+history. All decisions are a function of the arrival order alone, so replaying the same log gives the same verdicts.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import orjson
 
 from schemas import TextSignature
 from worker.dedup.signature import Signature, band_keys, containment, fact_containment, from_record, to_record
+from worker.errors import Rejected
 
 
 @dataclass(frozen=True)
@@ -42,19 +50,30 @@ class DedupParams:
     min_fact_containment: float = 0.7
     min_length_ratio: float = 0.5
     min_shingles: int = 10
+    min_version_overlap: float = 0.2
     retention_seconds: float = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
 class Decision:
-    """``duplicate_of`` is None for a first-seen article; otherwise the root of its story's cluster."""
+    """``duplicate_of`` None: publish the article as ``version`` of its story (``previous_hash``: the content
+    hash of the version before). Otherwise a verdict: the root of its story's cluster, and how it matched."""
 
     duplicate_of: str | None
     kind: str | None = None
     similarity: float = 1.0
+    version: int = 1
+    previous_hash: str | None = None
+
+    def to_record(self) -> list:
+        return [self.duplicate_of, self.kind, self.similarity, self.version, self.previous_hash]
 
 
 MARKER = "marker"
+# Replays come from the messages after the last commit, so a few recent origins per id answer them; a
+# re-submission keeps the hashes of the versions before it, so stale copies of older content are told apart.
+KEPT_ORIGINS = 16
+KEPT_HASHES = 16
 log = logging.getLogger(__name__)
 
 
@@ -70,22 +89,38 @@ class DuplicateIndex:
         self.params = params
         self.buckets: MutableMapping[str, bytes] = {} if buckets is None else buckets
 
-    def check(self, article_id: str, signature: Signature, content_hash: str, event_time: datetime) -> Decision:
-        """Decide for one article (in arrival order) and index it. A replayed id gets its earlier decision."""
+    def check(
+        self, article_id: str, signature: Signature, content_hash: str, event_time: datetime, origin: str
+    ) -> Decision:
+        """Decide for one article (in arrival order) and index it; ``origin`` names the raw message it came from.
+
+        Raises ``Rejected("id_conflict")``, leaving the state as it was, for a body under a published id that
+        shares almost nothing with that story.
+        """
         if len(signature.minhash) != self.params.num_perm:
             raise ValueError(f"signature has {len(signature.minhash)} permutations, the index {self.params.num_perm}")
         entry = self.store.get(f"s:{article_id}")
         if entry is not None:
-            return _decision(article_id, entry["root"], entry["kind"], entry["sim"])
+            for seen, decided in entry.get("seen", []):
+                if seen == origin:
+                    return Decision(*decided)
+            if content_hash == entry["hash"] or content_hash in entry.get("hist", []):
+                return self._remember(article_id, entry, origin, Decision(entry["root"], "resubmitted"))
+            if entry["root"] == article_id:
+                self._check_same_story(article_id, entry, signature)
         meta = self._meta()
         self._sync_buckets(meta)
         meta["wm"] = max(meta["wm"] or event_time.timestamp(), event_time.timestamp())
-        root, kind, similarity = self._match(article_id, content_hash, signature)
-        self._add(article_id, content_hash, signature, root, kind, similarity, meta)
+        if entry is not None and entry["root"] == article_id:
+            decision = Decision(None, version=entry.get("v", 1) + 1, previous_hash=entry["hash"])
+        else:
+            root, kind, similarity = self._match(article_id, content_hash, signature)
+            decision = Decision(None) if root == article_id else Decision(root, kind, similarity)
+        self._add(article_id, content_hash, signature, decision, origin, entry, meta)
         self._expire(meta)
         self.store["meta"] = meta
         self._set_marker(meta)
-        return _decision(article_id, root, kind, similarity)
+        return decision
 
     def sync_buckets(self) -> None:
         """Bring the local buckets up to the durable state now (``check`` does it anyway)."""
@@ -98,14 +133,33 @@ class DuplicateIndex:
     def _meta(self) -> dict[str, Any]:
         return dict(self.store.get("meta") or {"seq": 0, "cursor": 0, "wm": None})
 
+    def _remember(self, article_id: str, entry: dict[str, Any], origin: str, decision: Decision) -> Decision:
+        self.store[f"s:{article_id}"] = {**entry, "seen": _seen(entry.get("seen", []), origin, decision)}
+        return decision
+
+    def _check_same_story(self, article_id: str, entry: dict[str, Any], signature: Signature) -> None:
+        previous = from_record(TextSignature.model_validate(entry["sig"]))
+        if min(signature.shingles, previous.shingles) < self.params.min_shingles:
+            return  # too short to judge: taken as the story's new version
+        overlap = containment(signature, previous)
+        if overlap < self.params.min_version_overlap:
+            raise Rejected(
+                "id_conflict",
+                f"id {article_id!r} is a published story (version {entry.get('v', 1)}, content {entry['hash']}) and this"
+                f" body shares {overlap:.2f} of its words with it: another story reusing the id",
+            )
+
     def _match(self, article_id: str, content_hash: str, signature: Signature) -> tuple[str, str | None, float]:
+        """The root this article is a copy of, how and how closely; its own id when it is a copy of nothing."""
         exact = self.store.get(f"h:{content_hash}")
-        if exact is not None:
+        if exact is not None and exact != article_id:
             return self._root(exact), "exact", 1.0
         if signature.shingles < self.params.min_shingles:
             return article_id, None, 1.0
         best: tuple[float, str] | None = None
         for candidate in self._candidates(signature):
+            if candidate == article_id:
+                continue
             other = self._signature(candidate)
             if other is None or not self._is_copy(signature, other):
                 continue
@@ -198,19 +252,27 @@ class DuplicateIndex:
         article_id: str,
         content_hash: str,
         signature: Signature,
-        root: str,
-        kind: str | None,
-        similarity: float,
+        decision: Decision,
+        origin: str,
+        previous: dict[str, Any] | None,
         meta: dict,
     ) -> None:
+        """Index this content of ``article_id`` (a first sighting, or new content of an id seen before)."""
         expires = meta["wm"] + self.params.retention_seconds
+        hashes: list[str] = []
+        if previous is not None:
+            old = self._signature(article_id)
+            if old is not None:
+                self._unbucket_signature(article_id, old)
+            hashes = [*previous.get("hist", []), previous["hash"]][-KEPT_HASHES:]
         self.store[f"s:{article_id}"] = {
-            "root": root,
-            "kind": kind,
-            "sim": similarity,
+            "root": decision.duplicate_of or article_id,
             "hash": content_hash,
             "sig": to_record(signature).model_dump(),
             "exp": expires,
+            "v": decision.version,
+            "hist": hashes,
+            "seen": _seen(previous.get("seen", []) if previous else [], origin, decision),
         }
         if self.store.get(f"h:{content_hash}") is None:
             self.store[f"h:{content_hash}"] = article_id
@@ -226,23 +288,22 @@ class DuplicateIndex:
                 article_id, expires = queued
                 if expires > meta["wm"]:
                     return
-                self._forget(article_id)
+                entry = self.store.get(f"s:{article_id}")
+                if entry is not None and entry["exp"] <= meta["wm"]:  # not renewed by a later version
+                    self._forget(article_id)
                 del self.store[f"q:{meta['cursor']}"]
             meta["cursor"] += 1
 
     def _forget(self, article_id: str) -> None:
-        entry = self.store.get(f"s:{article_id}")
-        if entry is None:
-            return
+        entry = self.store[f"s:{article_id}"]
         signature = self._signature(article_id)
         if signature is not None:
             self._unbucket_signature(article_id, signature)
-        if self.store.get(f"h:{entry['hash']}") == article_id:
-            del self.store[f"h:{entry['hash']}"]
+        for content_hash in [*entry.get("hist", []), entry["hash"]]:
+            if self.store.get(f"h:{content_hash}") == article_id:
+                del self.store[f"h:{content_hash}"]
         del self.store[f"s:{article_id}"]
 
 
-def _decision(article_id: str, root: str, kind: str | None, similarity: float) -> Decision:
-    if root == article_id:
-        return Decision(None)
-    return Decision(root, kind, similarity)
+def _seen(seen: list, origin: str, decision: Decision) -> list:
+    return [*seen, [origin, decision.to_record()]][-KEPT_ORIGINS:]
