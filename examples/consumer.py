@@ -69,7 +69,7 @@ async def consume(broker: str, topic: str, limit: int | None, timeout: float, **
                 print(f"INVALID {where} {record.get('id')}: {path}: {first.message}")
             else:
                 names = ", ".join(e["canonical"] for e in record["entities"][:5])
-                print(f"ok {where} {record['id']} {record.get('title') or '(no title)'} [{names}]")
+                print(f"ok {where} {record['id']} v{record['version']} {record.get('title') or '(no title)'} [{names}]")
     finally:
         await consumer.stop()
     print(f"{seen} records, {invalid} invalid", file=sys.stderr)

@@ -62,8 +62,9 @@ def test_a_worker_whose_data_directory_is_removed_stops_then_restores_from_the_c
     code = exit_code(pipeline, 0)
     log = pipeline.log_text(0)
     pipeline.start_worker(slot=0)
-    [verdict] = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 1)]
-    enriched = pipeline.read("enriched", 1, timeout=10, settle=5)
+    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 1)]
+    enriched = {EnrichedArticle.model_validate_json(v).id for v in pipeline.read("enriched", 1, timeout=10, settle=5)}
     assert code == EXIT_STALE_STATE and STOPPED in log and "is gone" in log, log[-3000:]
-    assert (verdict.id, verdict.duplicate_of, verdict.kind) == ("wire", "story", "near")
-    assert len(enriched) == 1
+    # the stop commits nothing more, so the copy may be cleaned twice: a replay, with the same verdict
+    assert {(v.id, v.duplicate_of, v.kind) for v in verdicts} == {("wire", "story", "near")}
+    assert enriched == {"story"}

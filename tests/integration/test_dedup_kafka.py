@@ -8,16 +8,13 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from bench import DATA_DIR
+from bench.dedup_live import collected, judge, live, offline, same_verdicts, stream
 from bench.deployment import Pipeline, new_pipeline
 from schemas import CleanedArticle, DuplicateVerdict, EnrichedArticle
 from tests.integration.test_end_to_end import keys_on_different_partitions
 from tests.unit.test_dedup import STORY, body, templated
-from worker.pipeline import Message, OfflinePipeline
-from worker.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-NEARDUP = DATA_DIR / "neardup"
 
 
 def raw(article_id: str, text: str, published: datetime | None = None) -> bytes:
@@ -82,49 +79,41 @@ def test_retention_window_forgets_old_stories_and_tombstones_their_state(kafka_b
         pipeline.stop()
 
 
-def neardup_stream() -> tuple[list[tuple[bytes, bytes]], dict[str, str]]:
-    """The public near-duplicate stream as (key, value) messages keyed by id, and each id's story (cluster)."""
-    lines = (NEARDUP / "articles.jsonl").read_bytes().splitlines()
-    clusters = {label["id"]: label["cluster"] for label in map(json.loads, (NEARDUP / "labels.jsonl").open())}
-    return [(json.loads(line)["id"].encode(), line) for line in lines], clusters
-
-
-def assert_each_story_once(pipeline: Pipeline, clusters: dict[str, str]) -> None:
-    """Every story published once, every other copy a verdict on it; templated stories are stories of their own."""
-    enriched = [EnrichedArticle.model_validate_json(v) for v in pipeline.read("enriched", len(set(clusters.values())))]
-    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 0, timeout=30, settle=5)]
-    published = sorted(clusters[r.id] for r in enriched)
-    assert published == sorted(set(clusters.values())), "a story published twice, or not at all"
-    assert len(enriched) + len(verdicts) == len(clusters)
-    assert all(clusters[v.id] == clusters[v.duplicate_of] for v in verdicts), "a copy joined another story"
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_near_duplicate_stream_in_one_burst_over_four_partitions_gives_each_story_once(
-    pipeline: Pipeline, workers: int
+    pipeline: Pipeline, workers: int, extractor
 ):
-    messages, clusters = neardup_stream()
-    for _ in range(workers):
-        pipeline.start_worker()
-    partitions = pipeline.send(messages)
-    assert len(set(partitions)) == 4
-    assert_each_story_once(pipeline, clusters)
+    """Each story once, and every verdict the one ``process`` gives on the order the dedup log holds."""
+    messages, clusters = stream()
+    outcome = live(pipeline, messages, workers, every=0)
+    judged = judge(outcome, clusters)
+    assert judged.ok, judged
+    assert same_verdicts(outcome, offline(messages, extractor, outcome.order))
 
 
-def test_worker_and_offline_process_give_the_same_verdicts_at_a_steady_rate(pipeline: Pipeline, extractor):
-    """At a steady rate every article is cleaned before the next arrives, so the dedup log holds the stream's
-    order over all four partitions, and the worker's verdicts are those of ``process`` on the file."""
-    messages, clusters = neardup_stream()
+def test_at_a_steady_rate_the_worker_decides_as_process_on_the_file(pipeline: Pipeline, extractor):
+    """One article every 0.5 s is cleaned before the next arrives, so the dedup log holds the file's order
+    over all four partitions and the verdicts are those of ``process`` on the file."""
+    messages, clusters = stream()
+    outcome = live(pipeline, messages, 1, every=0.5)
+    assert judge(outcome, clusters).ok
+    assert same_verdicts(outcome, offline(messages, extractor, outcome.order))
+    assert same_verdicts(outcome, offline(messages, extractor)), "the dedup log's order is not the file's"
+
+
+def test_copies_are_caught_while_a_second_worker_joins_and_leaves(pipeline: Pipeline, extractor):
+    """The dedup partition moves to the joining worker and back: its local buckets catch up from the table."""
+    messages, clusters = stream()
+    thirds = [messages[: len(messages) // 3], messages[len(messages) // 3 : 2 * len(messages) // 3]]
+    thirds.append(messages[2 * len(messages) // 3 :])
     pipeline.start_worker()
+    pipeline.send(thirds[0])
+    pipeline.wait_until_settled(pipeline.raw_identities(len(thirds[0])), timeout=300, quiet=3)
     pipeline.start_worker()
-    pipeline.send(messages, every=0.1)
-    offline = OfflinePipeline(Settings(), extractor)
-    now = datetime.now(UTC)
-    expected = [
-        (r.id, r.duplicate_of, r.kind)
-        for kind, r in offline.run(Message(value, key, "file", 0, i, now) for i, (key, value) in enumerate(messages))
-        if kind == "duplicates"
-    ]
-    verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", len(expected))]
-    assert sorted((v.id, v.duplicate_of, v.kind) for v in verdicts) == sorted(expected)
-    assert_each_story_once(pipeline, clusters)
+    pipeline.send(thirds[1])
+    pipeline.wait_until_settled(pipeline.raw_identities(len(thirds[0]) + len(thirds[1])), timeout=300, quiet=3)
+    pipeline.terminate_worker(1)
+    pipeline.send(thirds[2])
+    outcome = collected(pipeline, messages)
+    assert judge(outcome, clusters).ok, judge(outcome, clusters)
+    assert same_verdicts(outcome, offline(messages, extractor, outcome.order))
