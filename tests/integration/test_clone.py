@@ -1,4 +1,4 @@
-"""A user's clone: the committed repository alone, in an empty directory with no ``../shared`` beside it,
+"""A user's clone: the committed repository alone, in an empty directory with no shared folder beside it,
 passes the unit suite and a Kafka end-to-end test. Only what is committed counts: run it after a commit."""
 
 from __future__ import annotations
