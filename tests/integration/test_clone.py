@@ -4,6 +4,7 @@ passes the unit suite and a Kafka end-to-end test. Only what is committed counts
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,4 +62,5 @@ def test_a_clone_passes_the_unit_suite_and_an_end_to_end_test(kafka_broker: str,
         timeout=1200,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout.splitlines()[-1] and "failed" not in result.stdout.splitlines()[-1]
+    assert f"PASSED {END_TO_END}" in result.stdout, "the end-to-end test did not run"
+    assert re.search(r"\b[1-9]\d+ passed", result.stdout.splitlines()[-1]), "the unit suite did not run"
