@@ -444,9 +444,10 @@ class Brief:
         entities = data["entities"]
         top = ", ".join(e.get("canonical") or e["text"] for e in entities[: cls.TOP_ENTITIES])
         more = f": {top}{', …' if len(entities) > cls.TOP_ENTITIES else ''}" if entities else ""
+        version = f"version {data['version']}, " if data.get("version", 1) > 1 else ""
         return (
             f"{'enriched':10} {data['id']} {data.get('language') or '-'} {cls.title(data)} "
-            f"{len(entities)} entities{more}"
+            f"{version}{len(entities)} entities{more}"
         )
 
     def verdict(self, data: dict[str, Any]) -> str:

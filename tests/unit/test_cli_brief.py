@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle, Entity, Mention, PipelineInfo
+from schemas import DeadLetter, DuplicateVerdict, EnrichedArticle, Entity, Mention, Origin, PipelineInfo
 from worker.cli import Brief
 
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 TOPICS = ["news.enriched", "news.duplicates", "news.deadletter"]
+ORIGIN = Origin(topic="news.raw", partition=0, offset=0)
 
 
 def entity(name: str, label: str = "GPE") -> Entity:
@@ -21,7 +22,7 @@ def entity(name: str, label: str = "GPE") -> Entity:
     )
 
 
-def enriched(id_: str, title: str | None, names: list[str]) -> bytes:
+def enriched(id_: str, title: str | None, names: list[str], version: int = 1) -> bytes:
     return EnrichedArticle(
         id=id_,
         title=title,
@@ -30,6 +31,8 @@ def enriched(id_: str, title: str | None, names: list[str]) -> bytes:
         word_count=1,
         content_hash="h",
         cluster_id=id_,
+        version=version,
+        origin=ORIGIN,
         entities=[entity(n) for n in names],
         processed_at=NOW,
         pipeline=PipelineInfo(version="0", ner_model="m"),
@@ -37,7 +40,7 @@ def enriched(id_: str, title: str | None, names: list[str]) -> bytes:
 
 
 def verdict(id_: str, of: str) -> bytes:
-    return DuplicateVerdict(id=id_, duplicate_of=of, kind="exact", similarity=1.0, seen_at=NOW).to_json()
+    return DuplicateVerdict(id=id_, duplicate_of=of, kind="exact", similarity=1.0, seen_at=NOW, origin=ORIGIN).to_json()
 
 
 DEAD = DeadLetter(
@@ -57,6 +60,11 @@ def test_an_enriched_record_is_its_id_language_title_and_top_entities():
         "news.enriched", enriched("a1", "Canada and EU", ["Canada", "EU", "US", "NATO", "Trump"])
     )
     assert line == 'enriched   a1 en "Canada and EU" 5 entities: Canada, EU, US, NATO, …'
+
+
+def test_a_later_version_says_which():
+    (line,) = Brief(TOPICS).add("news.enriched", enriched("a1", "Canada and EU", ["Canada"], version=3))
+    assert line == 'enriched   a1 en "Canada and EU" version 3, 1 entities: Canada'
 
 
 def test_a_long_title_is_cut_and_a_record_without_entities_says_so():
