@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; the rest are conveniences.
-.PHONY: demo test setup lint format unit broker-start broker-stop schemas
+.PHONY: demo test setup lint format unit broker-start broker-stop schemas docs
 
 demo:            ## local broker + worker + the bundled samples through the pipeline
 	bash dev/demo.sh
@@ -23,6 +23,9 @@ format: setup
 
 schemas: setup   ## re-export the JSON Schema files after a model change
 	.venv/bin/news-ingest schema export schemas
+
+docs: setup      ## the docs site (docs/, mkdocs.yml) into site/; every page and link checked
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir site
 
 broker-start:
 	bash dev/kafka.sh start

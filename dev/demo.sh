@@ -56,13 +56,18 @@ for _ in $(seq 1 240); do
 done
 grep -q "\[^Worker\]: Ready" "$log" || { tail -50 "$log"; echo "demo: worker not ready after 120 s" >&2; exit 1; }
 
-"$cli" send samples/
+full=.cache/demo/outcomes.jsonl
+started=$(date +%s%N)
+"$cli" send samples/ 2>.cache/demo/send.txt || { cat .cache/demo/send.txt >&2; exit 1; }
 echo
-echo "== news.enriched: one record per story =="
-"$cli" tail news.enriched --from-beginning -n 3 --timeout 120 --pretty
+echo "== outcomes, one line each: enriched record, duplicate verdict or dead letter =="
+"$cli" tail news.enriched news.duplicates news.deadletter --from-beginning -n 5 --timeout 120 --brief \
+  --save "$full" 2>.cache/demo/tail.txt || { cat .cache/demo/tail.txt >&2; exit 1; }
+millis=$((($(date +%s%N) - started) / 1000000))
+sent=$(sed -n 's/^sent \([0-9]*\) messages to \([^ ]*\) .*/\1 messages in (\2)/p' .cache/demo/send.txt)
+read=$(sed -n 's/^read \([0-9]*\) records in [0-9.]*s: \(.*\)/\1 records out (\2)/p' .cache/demo/tail.txt)
 echo
-echo "== news.duplicates: later copies of a story =="
-"$cli" tail news.duplicates --from-beginning -n 1 --timeout 60
-echo
-echo "== news.deadletter: input that could not become a record =="
-"$cli" tail news.deadletter --from-beginning -n 1 --timeout 60
+printf 'demo: %s, %s, %d.%d s from the first message sent to the last record read\n' \
+  "$sent" "$read" $((millis / 1000)) $((millis % 1000 / 100))
+echo "demo: the full JSON records are in $full"
+echo "demo: with KEEP_RUNNING=1 the broker stays up: .venv/bin/news-ingest tail news.enriched --from-beginning --pretty"

@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 class CommitBeforeRevokeConsumer(Consumer):
     """faust-streaming 0.15.3 drops the acked offsets of revoked partitions first and only then waits for the
     streams and commits, so nothing of the work done since the last periodic commit is committed: the next
-    owner of each partition does it again (104 doubled outcomes measured when a second worker joined and
-    left, tests/faults/test_scale.py). Here the streams stop, in-flight events finish and their offsets are
-    committed while the partitions are still assigned; Faust's own revocation follows."""
+    owner of each partition does it again. Here the streams stop, in-flight events finish and their offsets
+    are committed while the partitions are still assigned; Faust's own revocation follows. The four
+    corrections of this class are told in docs/guarantees.md, "Rebalances and shutdown"."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,8 +50,8 @@ class CommitBeforeRevokeConsumer(Consumer):
 
     def ack(self, message: Message) -> bool:
         """While the flow is stopped (rebalance, shutdown) Faust's streams skip the messages still arriving
-        and ack them, unprocessed: committed, they would be lost (1 article lost in a run of
-        tests/faults/test_scale.py). A message an agent took is tracked; only those are acked here."""
+        and ack them, unprocessed: committed, they would be lost. A message an agent took is tracked; only
+        those are acked here."""
         if not message.tracked:
             return False
         return super().ack(message)
@@ -62,11 +62,11 @@ class CommitBeforeRevokeConsumer(Consumer):
         Faust commits the acked run that follows its committed offset ``c`` even when ``c`` itself was never
         acked, as long as the run starts at ``c + 1`` (its head-gap test is off by one since commits became
         "next offset to read"). A message that a rebalance left behind (fetched before it, read again after
-        it, or dropped by Faust's stale read position) is exactly such a hole: committed over, it was lost
-        (1 article in a run of tests/faults/test_scale.py, nothing left to read). Here that commit waits
-        until ``c`` is acked; unless ``c`` is still being processed, the partition is read again from ``c``
-        once the commit is through (see ``commit``), and only ``c`` is processed again: the messages after
-        it that were processed are acked and not delivered twice (``_deliver_unless_processed``)."""
+        it, or dropped by Faust's stale read position) is exactly such a hole: committed over, it is lost.
+        Here that commit waits until ``c`` is acked; unless ``c`` is still being processed, the partition is
+        read again from ``c`` once the commit is through (see ``commit``), and only ``c`` is processed again:
+        the messages after it that were processed are acked and not delivered twice
+        (``_deliver_unless_processed``)."""
         committed, acked = self._committed_offset[tp], self._acked[tp]
         # A gap Faust recorded itself (records gone to retention or compaction, transaction markers) is its own.
         known_gap = self._gap[tp].overlaps(committed, committed + 2) if committed is not None else False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -195,10 +195,11 @@ def consumer(broker: str, *topics: str, from_beginning: bool) -> AIOKafkaConsume
 
 
 async def consume(
-    broker: str, topic: str, from_beginning: bool, idle_timeout: float | None = None
+    broker: str, topics: str | Sequence[str], from_beginning: bool, idle_timeout: float | None = None
 ) -> AsyncIterator[ConsumerRecord]:
-    """Records of ``topic`` (see ``consumer``); stops after ``idle_timeout`` of silence."""
-    async with connected(consumer(broker, topic, from_beginning=from_beginning), broker) as kafka:
+    """Records of ``topics``, one name or several (see ``consumer``); stops after ``idle_timeout`` of silence."""
+    names = [topics] if isinstance(topics, str) else list(topics)
+    async with connected(consumer(broker, *names, from_beginning=from_beginning), broker) as kafka:
         while True:
             try:
                 record = await asyncio.wait_for(kafka.getone(), timeout=idle_timeout)

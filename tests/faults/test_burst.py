@@ -16,10 +16,9 @@ from worker.accounting import message_identity
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults, pytest.mark.slow]
 BURST = int(os.environ.get("NEWS_INGEST_BURST_MESSAGES", "20000"))
-# 20,000 full articles would keep one worker busy here for over 20 minutes (NER, and ~46 writes to the dedup
-# index's changelog per article, copies included). So one message in twenty is a full article from the
-# workload (20% of them copies, 2% bad), and the rest are small hostile inputs that the clean stage parses,
-# cleans and dead-letters: every message still goes through the worker's event loop.
+# 20,000 full articles would keep one worker busy for many minutes, mostly NER. So one message in twenty is a
+# full article from the workload (20% of them copies, 2% bad), and the rest are small hostile inputs that the
+# clean stage parses, cleans and dead-letters: every message still goes through the worker's event loop.
 ARTICLE_SHARE = 0.05
 
 
