@@ -40,17 +40,7 @@ def demo_broker_running() -> bool:
     return True
 
 
-@pytest.mark.skipif(demo_broker_running(), reason="a demo left running (KEEP_RUNNING=1) would be stopped")
-def test_make_demo_prints_one_line_per_outcome_and_a_summary():
-    port = free_port_pair()
-    env = {
-        **os.environ,
-        "KAFKA_PORT": str(port),
-        "KAFKA_CONTROLLER_PORT": str(port + 1),
-        "NEWS_INGEST_WEB_PORT": str(free_port_pair()),
-    }
-    env.pop("KEEP_RUNNING", None)
-    result = subprocess.run(["make", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+def assert_one_screen_per_outcome(result: subprocess.CompletedProcess) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert len(lines) <= SCREEN_LINES, result.stdout
@@ -75,3 +65,25 @@ def test_make_demo_prints_one_line_per_outcome_and_a_summary():
     ]
     assert sorted(type(r).__name__ for r in records) == ["DeadLetter", "DuplicateVerdict", *["EnrichedArticle"] * 3]
     assert f"the full JSON records are in {Path('.cache/demo/outcomes.jsonl')}" in result.stdout
+
+
+@pytest.mark.skipif(demo_broker_running(), reason="a demo left running (KEEP_RUNNING=1) would be stopped")
+def test_make_demo_twice_after_keep_running_prints_the_same_outcomes():
+    """The second demo stops the broker and worker the first left running before it deletes their state."""
+    port = free_port_pair()
+    env = {
+        **os.environ,
+        "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(port + 1),
+        "NEWS_INGEST_WEB_PORT": str(free_port_pair()),
+    }
+    demo = ["make", "demo"]
+    first = subprocess.run(
+        demo, cwd=ROOT, env={**env, "KEEP_RUNNING": "1"}, capture_output=True, text=True, timeout=600
+    )
+    assert_one_screen_per_outcome(first)
+    env.pop("KEEP_RUNNING", None)
+    second = subprocess.run(demo, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert "demo: stopping the worker an earlier demo left running" in second.stdout, second.stdout
+    assert_one_screen_per_outcome(second)
+    assert not demo_broker_running()
