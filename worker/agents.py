@@ -74,7 +74,7 @@ loop_monitor = LoopStallMonitor()
 watchdog = Watchdog(settings.watchdog_seconds)
 WATCHDOG_INTERVAL = max(0.5, min(10.0, settings.watchdog_seconds / 4))
 # NER holds the CPU for a whole batch; in this thread the event loop keeps serving heartbeats, commits and
-# the other agents meanwhile (measured in bench/loop_stall.py: longest stall 2.6 s inline, 14 ms here).
+# the other agents meanwhile (bench/loop_stall.py measures the longest stall both ways).
 ner_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner")
 
 

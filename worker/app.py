@@ -50,7 +50,7 @@ def _topic(name: str) -> faust.TopicT:
 raw_topic = _topic(settings.topic_raw)
 # The duplicate index is one ordered log: every copy of a story meets every other, and "first seen" is the
 # order of this partition, the same for every worker and every replay. Its measured capacity is far above
-# the pipeline's (README, "Scaling"); cleaning and NER, the costly stages, scale with the other topics.
+# the pipeline's (docs/scaling.md); cleaning and NER, the costly stages, scale with the other topics.
 cleaned_topic = app.topic(settings.topic_cleaned, key_type=bytes, value_type=bytes, partitions=DEDUP_PARTITIONS)
 unique_topic = _topic(settings.topic_unique)  # first-seen copies, keyed by article id
 enriched_topic = _topic(settings.topic_enriched)

@@ -23,8 +23,8 @@ class Settings(BaseSettings):
     store: str = Field("rocksdb://", description="Table store: rocksdb:// (durable) or memory://.")
     data_dir: Path = Field(Path(".news-ingest"), description="Where the worker keeps its table stores.")
     web_port: int = Field(6066, ge=1, le=65535, description="Worker web port (health, metrics).")
-    # exactly_once is refused: in stock faust-streaming 0.15.3 its transactions deadlock this pipeline (README,
-    # Guarantees). The setting stays so that the error names it.
+    # exactly_once is refused: in stock faust-streaming 0.15.3 its transactions deadlock this pipeline (docs/guarantees.md,
+    # "Why not exactly-once"). The setting stays so that the error names it.
     processing_guarantee: Literal["at_least_once"] = Field(
         "at_least_once", description="Kafka delivery guarantee; only at_least_once is supported."
     )

@@ -13,11 +13,13 @@ import re
 import shlex
 from functools import cache
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import typer.main
 import yaml
 
+from schemas import PUBLISHED, DeadLetterReason, DuplicateKind, Entity, Mention, Origin, PipelineInfo
 from tests.conftest import ROOT
 from worker.cli import cli
 from worker.settings import Settings
@@ -227,3 +229,16 @@ def test_the_readme_links_resolve():
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme):
         if not re.match(r"\w+://", target):
             assert (ROOT / target).exists(), f"README.md links to {target}, which does not exist"
+
+
+def test_the_records_page_names_every_field_of_every_published_record():
+    records = (ROOT / "docs" / "records.md").read_text()
+    nested = {"entities": Entity, "pipeline": PipelineInfo, "origin": Origin, "mentions": Mention}
+    models = [*PUBLISHED.values(), *nested.values()]
+    missing = [
+        f"{model.__name__}.{name}" for model in models for name in model.model_fields if f"`{name}`" not in records
+    ]
+    missing += [
+        f"code {code}" for code in (*get_args(DeadLetterReason), *get_args(DuplicateKind)) if f"`{code}`" not in records
+    ]
+    assert not missing, f"docs/records.md does not describe: {missing}"
