@@ -14,12 +14,14 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_DIR = Path(__file__).parent
 
 Field_ = Literal["title", "subtitle", "description", "body"]
 DuplicateKind = Literal["exact", "near"]
 Stage = Literal["clean", "dedup", "entities"]
+# What the entities stage did with an article: ran the model for its language, or had none to run.
+EntitiesStatus = Literal["model", "no_model_for_language", "language_undetermined"]
 DeadLetterReason = Literal[
     "invalid_json",
     "invalid_schema",
@@ -60,7 +62,7 @@ class RawArticle(BaseModel):
 class ArticleContent(Record):
     """What cleaning knows about one article; shared by the cleaned and the enriched record."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: str = Field(description="Input id, else hash of the canonical URL, else of the normalized body.")
     url: str | None = None
     canonical_url: str | None = None
@@ -102,9 +104,15 @@ class Mention(Record):
 
 class Entity(Record):
     text: str = Field(description="Most complete surface form in the document.")
-    label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
+    label: str = Field(
+        description="OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...; MISC from the WikiNER-trained"
+        " models (French)."
+    )
     canonical: str = Field(description="Key that all aliases of this entity share.")
     country_code: str | None = Field(None, description="ISO 3166-1 alpha-2 code when the entity is a country.")
+    ids: dict[str, str | int] = Field(
+        default_factory=dict, description='Ids of the thing in public registries: {"iso3166": "FR"} for a country.'
+    )
     count: int = Field(ge=1)
     salience: float = Field(
         ge=0,
@@ -117,7 +125,7 @@ class Entity(Record):
 
 class PipelineInfo(Record):
     version: str
-    ner_model: str
+    ner_model: str | None = Field(description="The model that annotated this article; None when none ran.")
 
 
 class EnrichedArticle(ArticleContent):
@@ -125,6 +133,11 @@ class EnrichedArticle(ArticleContent):
 
     cluster_id: str = Field(description="Id of the first-seen copy of the story (its own id here).")
     entities: list[Entity]
+    entities_status: EntitiesStatus = Field(
+        description="model: the model for the article's language ran (pipeline.ner_model); no_model_for_language:"
+        " none is configured for it, and entities holds only countries found by name; language_undetermined: no"
+        " entities."
+    )
     processed_at: datetime
     pipeline: PipelineInfo
 
@@ -132,7 +145,7 @@ class EnrichedArticle(ArticleContent):
 class DuplicateVerdict(Record):
     """Output on ``news.duplicates``: a later copy of a story already published, keyed by ``id``."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: str
     duplicate_of: str
     kind: DuplicateKind
@@ -144,7 +157,7 @@ class DuplicateVerdict(Record):
 class DeadLetter(Record):
     """Output on ``news.deadletter``: input a stage could not turn into a record, with its exact bytes."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     stage: Stage
     reason: DeadLetterReason
     detail: str
