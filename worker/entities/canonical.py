@@ -333,17 +333,21 @@ def _touches_capitalized_word(text: str, start: int, end: int) -> bool:
     return not starts_sentence(before.group(1))
 
 
-def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None, language: str = "en") -> list[Entity]:
+def canonicalize(
+    spans: list[Span], texts: Mapping[str, str] | None = None, language: str = "en", untagged: bool = True
+) -> list[Entity]:
     """Group mentions that denote the same thing; entities ordered by salience, then first mention.
 
-    ``texts`` (each field's text) places mentions for salience; without it, fields end at their last mention.
-    ``language`` picks the articles, titles and country names that ``trim`` and ``country_code`` know.
+    ``texts`` (each field's text) places mentions for salience and, with ``untagged``, is searched for the
+    found names' other mentions (``find_untagged_mentions``: not needed when ``spans`` already are every
+    occurrence); without it, fields end at their last mention. ``language`` picks the articles, titles and
+    country names that ``trim`` and ``country_code`` know.
     """
     kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s, language))]
     if language == "en":
         surfaces = {s.text for s in kept}
         kept = [_drop_capital_the(s, surfaces) for s in kept]
-    if texts is not None:
+    if texts is not None and untagged:
         kept += find_untagged_mentions(kept, texts)
     surfaces = {s.text for s in kept}
     labels: dict[str, set[str]] = defaultdict(set)
