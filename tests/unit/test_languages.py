@@ -8,7 +8,7 @@ import pytest
 from schemas import ArticleContent, RawArticle
 from worker.clean import clean_article
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, decide, detect, normalize_tag
-from worker.entities import MODEL_LABELS, EntityExtractor, ModelLoadError
+from worker.entities import MODEL_LABELS, EntityExtractor, ModelLoadError, countries_by_name
 from worker.entities.canonical import Span, canonicalize, country_code, country_names
 from worker.settings import Settings
 
@@ -163,3 +163,10 @@ def test_french_titles_and_lower_case_articles_are_trimmed_and_english_rules_are
         ("The Guardian", "ORG", {}),  # "The" is an English rule
     ]
     assert [text[m.start : m.end] for e in entities for m in e.mentions][:2] == ["Emmanuel Macron", "France"]
+
+
+def test_a_country_name_inside_a_longer_name_is_not_linked_except_before_a_german_noun():
+    spanish = "Durante el gobierno de Mauricio Macri, Argentina negoció en San Martín y viajó a Mauricio."
+    assert [e.text for e in countries_by_name([("body", spanish, 0)], "es", 10_000)] == ["Argentina", "Mauricio"]
+    german = "Wir machen in Deutschland Urlaub."
+    assert [e.ids for e in countries_by_name([("body", german, 0)], "de", 10_000)] == [{"iso3166": "DE"}]

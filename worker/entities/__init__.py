@@ -34,6 +34,7 @@ FIELD_SEPARATOR = "\n\n"
 # is linked, as in English; MISC is kept as MISC.
 MODEL_LABELS = {"PER": "PERSON"}
 # Scripts written without spaces between words: a name cannot be matched as a whole word there.
+_NEXT_WORD = re.compile(r" (\w)")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 
@@ -185,9 +186,17 @@ def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_
         for field_, text, offset in layout
         if offset < max_chars and not _UNSPACED.search(text[:2000])
         for m in pattern.finditer(text, 0, max_chars - offset)
+        # A capitalized word right after makes it part of a longer name (``Mauricio Macri``), except in German,
+        # which capitalizes every noun (``in Deutschland Urlaub``).
+        if language == "de" or not _capitalized_word_at(text, m.end())
     ]
     texts = {field_: text for field_, text, _ in layout}
     return canonicalize(spans, texts, language, untagged=False) if spans else []
+
+
+def _capitalized_word_at(text: str, end: int) -> bool:
+    word = _NEXT_WORD.match(text, end)
+    return word is not None and word.group(1).isupper()
 
 
 @lru_cache(maxsize=64)

@@ -203,7 +203,9 @@ def _ambiguous_names(language: str) -> frozenset[str]:
     for country in pycountry.countries:
         for attribute in ("name", "common_name"):
             if english := getattr(country, attribute, None):
-                names[countries.gettext(english).casefold()] = country.alpha_2
+                name = countries.gettext(english)
+                for form in {name, re.split(r", | \(", name)[0]}:  # the forms country_forms takes
+                    names[form.casefold()] = country.alpha_2
     return frozenset(
         key
         for region in pycountry.subdivisions
