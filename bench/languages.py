@@ -129,7 +129,8 @@ def main() -> None:
     routed = EntityExtractor.from_settings(settings)
     halves = {half: [p for p in pages if p.half == half and p.article is not None] for half in ("A", "B")}
     found = {half: routed.extract([p.article for p in cleaned]) for half, cleaned in halves.items()}
-    # Peak so far: every configured model loaded and run over both halves (before the English-only pass below).
+    # Peak so far, before the English-only pass below: every page cleaned and held, every configured model loaded
+    # and run over both halves (a worker's own peak: `news-ingest process` under /usr/bin/time, docs/languages.md).
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     english = EntityExtractor({"en": settings.ner_models["en"]})
     for half, cleaned in halves.items():
@@ -163,7 +164,7 @@ def main() -> None:
             f"{sum(1 for a in found[half] if a.status == 'no_model_for_language' and a.entities)} articles, "
             f"{dict(Counter(e.text for e in gazetteer).most_common(12))}"
         )
-    print(f"\npeak RSS with {routed.model_name} loaded and run on both halves: {peak_mb:.0f} MB")
+    print(f"\npeak RSS of this process, all pages held and {routed.model_name} run on them: {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":
