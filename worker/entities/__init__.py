@@ -33,8 +33,8 @@ FIELD_SEPARATOR = "\n\n"
 # (WikiNER does not tell countries and cities from other places), except that a country becomes GPE when it
 # is linked, as in English; MISC is kept as MISC.
 MODEL_LABELS = {"PER": "PERSON"}
-# Scripts written without spaces between words: a name cannot be matched as a whole word there.
 _NEXT_WORD = re.compile(r" (\w)")
+# Scripts written without spaces between words: a name cannot be matched as a whole word there.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pycountry
 
@@ -152,8 +151,10 @@ def _catalog(domain: str, language: str) -> gettext.NullTranslations | None:
     """pycountry's translations of ``domain`` into ``language`` (English needs none), else None."""
     if language == "en":
         return gettext.NullTranslations()
-    mo = Path(pycountry.LOCALES_DIR) / language / "LC_MESSAGES" / f"{domain}.mo"
-    return gettext.GNUTranslations(mo.open("rb")) if mo.exists() else None
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language])
+    except FileNotFoundError:
+        return None
 
 
 @lru_cache(maxsize=64)
