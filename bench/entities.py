@@ -53,7 +53,9 @@ def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
 
 
 def case_article(case: dict[str, Any]) -> ArticleContent:
-    return ArticleContent(id=case["id"], title=case.get("title"), body=case["text"], word_count=0, content_hash="")
+    return ArticleContent(
+        id=case["id"], title=case.get("title"), body=case["text"], language="en", word_count=0, content_hash=""
+    )
 
 
 def case_errors(case: dict[str, Any], entities: list[Entity]) -> list[str]:
@@ -113,35 +115,36 @@ def elapsed(run: Callable[[], object]) -> float:
 
 
 def measure(model: str, eval_dir: Path, batch_size: int) -> dict[str, Any]:
-    extractor = EntityExtractor(model, batch_size)
+    extractor = EntityExtractor({"en": model}, batch_size)
+    nlp = extractor.models["en"]
     docs = _read_jsonl(eval_dir / "docs.jsonl")
     texts = [d["text"] for d in docs]
-    articles = [ArticleContent(id=d["id"], body=d["text"], word_count=0, content_hash="") for d in docs]
+    articles = [ArticleContent(id=d["id"], body=d["text"], language="en", word_count=0, content_hash="") for d in docs]
 
-    bare_docs = list(extractor.nlp.pipe(texts, batch_size=batch_size))
+    bare_docs = list(nlp.pipe(texts, batch_size=batch_size))
     bare = {
         d["id"]: [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
         for d, doc in zip(docs, bare_docs, strict=True)
     }
     ours = {
-        d["id"]: [{"start": m.start, "end": m.end, "label": e.label} for e in entities for m in e.mentions]
-        for d, entities in zip(docs, extractor.extract(articles), strict=True)
+        d["id"]: [{"start": m.start, "end": m.end, "label": e.label} for e in found.entities for m in e.mentions]
+        for d, found in zip(docs, extractor.extract(articles), strict=True)
     }
     bare_time = our_time = float("inf")
     for _ in range(TIMING_ROUNDS):  # best of a few interleaved rounds: both see the same machine load
-        bare_time = min(bare_time, elapsed(lambda: list(extractor.nlp.pipe(texts, batch_size=batch_size))))
+        bare_time = min(bare_time, elapsed(lambda: list(nlp.pipe(texts, batch_size=batch_size))))
         our_time = min(our_time, elapsed(lambda: extractor.extract(articles)))
 
     cases = load_cases()
     failures = {}
-    for case, entities in zip(cases, extractor.extract([case_article(c) for c in cases]), strict=True):
-        if errors := case_errors(case, entities):
+    for case, annotation in zip(cases, extractor.extract([case_article(c) for c in cases]), strict=True):
+        if errors := case_errors(case, annotation.entities):
             failures[case["id"]] = errors
 
     scorer = load_scorer(eval_dir)
     gold_path = eval_dir / "docs.jsonl"
     return {
-        "model": extractor.model_name,
+        "model": extractor.model_names["en"],
         "bare": score(scorer, gold_path, bare),
         "ours": score(scorer, gold_path, ours),
         "bare_rate": len(texts) / bare_time,
@@ -195,7 +198,7 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args()
-    configured = Settings().ner_model
+    configured = Settings().ner_models["en"]
     models = args.model or [configured, *_installed(m for m in CANDIDATE_MODELS if m != configured)]
     results = [measure(model, args.eval_dir, args.batch_size) for model in models]
     for result in results:

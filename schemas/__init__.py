@@ -20,6 +20,8 @@ SCHEMA_DIR = Path(__file__).parent
 Field_ = Literal["title", "subtitle", "description", "body"]
 DuplicateKind = Literal["exact", "near", "resubmitted"]
 Stage = Literal["clean", "dedup", "entities"]
+# What the entities stage did with an article: ran the model for its language, or had none to run.
+EntitiesStatus = Literal["model", "no_model_for_language", "language_undetermined"]
 DeadLetterReason = Literal[
     "invalid_json",
     "invalid_schema",
@@ -126,9 +128,15 @@ class Mention(Record):
 
 class Entity(Record):
     text: str = Field(description="Most complete surface form in the document.")
-    label: str = Field(description="spaCy OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
+    label: str = Field(
+        description="OntoNotes label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...; MISC from the WikiNER-trained"
+        " models (French)."
+    )
     canonical: str = Field(description="Key that all aliases of this entity share.")
     country_code: str | None = Field(None, description="ISO 3166-1 alpha-2 code when the entity is a country.")
+    ids: dict[str, str | int] = Field(
+        default_factory=dict, description='Ids of the thing in public registries: {"iso3166": "FR"} for a country.'
+    )
     count: int = Field(ge=1)
     salience: float = Field(
         ge=0,
@@ -141,7 +149,7 @@ class Entity(Record):
 
 class PipelineInfo(Record):
     version: str
-    ner_model: str
+    ner_model: str | None = Field(description="The model that annotated this article; None when none ran.")
 
 
 class EnrichedArticle(ArticleContent):
@@ -154,6 +162,11 @@ class EnrichedArticle(ArticleContent):
     updated_at: datetime | None = Field(None, description="From version 2: when this version reached Kafka.")
     previous_content_hash: str | None = Field(None, description="From version 2: the content_hash it replaces.")
     entities: list[Entity]
+    entities_status: EntitiesStatus = Field(
+        description="model: the model for the article's language ran (pipeline.ner_model); no_model_for_language:"
+        " none is configured for it, and entities holds only countries found by name; language_undetermined: no"
+        " entities."
+    )
     processed_at: datetime
     pipeline: PipelineInfo
     origin: Origin

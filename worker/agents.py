@@ -33,7 +33,7 @@ from worker.app import (
 )
 from worker.dedup import DuplicateIndex
 from worker.dedup.buckets import LocalBuckets
-from worker.entities import EntityExtractor
+from worker.entities import Annotation, EntityExtractor
 from worker.errors import Rejected
 from worker.loop_monitor import LoopStallMonitor
 from worker.pipeline import Message, check_duplicate, clean_message, dead_letter, enrich, warm_up
@@ -83,7 +83,7 @@ def extractor() -> EntityExtractor:
     return EntityExtractor.from_settings(settings)
 
 
-async def run_ner(articles: list[CleanedArticle]) -> list[list]:
+async def run_ner(articles: list[CleanedArticle]) -> list[Annotation]:
     if not settings.ner_in_thread:
         return extractor().extract(articles)
     return await asyncio.get_running_loop().run_in_executor(ner_thread, extractor().extract, articles)
@@ -181,7 +181,7 @@ async def dedup(stream):
         metrics.DEDUP_INDEX_ARTICLES.set(len(duplicate_index()))
 
 
-async def ner_alone(message: Message, article: CleanedArticle) -> list | None:
+async def ner_alone(message: Message, article: CleanedArticle) -> Annotation | None:
     """NER for one article; a failure is its dead letter and gives None."""
     try:
         [found] = await run_ner([article])
@@ -213,7 +213,7 @@ async def entities(stream):
         for (_, article), article_entities in zip(batch, found, strict=True):
             if article_entities is None:
                 continue
-            record = enrich(article, article_entities, extractor().model_name)
+            record = enrich(article, article_entities)
             await enriched_topic.send(key=article.id.encode(), value=record.to_json())
             metrics.STAGE_SECONDS.labels("entities").observe(per_article)
             metrics.STAGE_OUT.labels("entities").inc()

@@ -151,10 +151,14 @@ def worker(
                 f" {discarded.app_id}); the broker is cluster {cluster}: discarded, restored from the changelog",
                 highlight=False,
             )
+        from worker.entities import ModelLoadError
+
         try:
             agents.warmed_up()
-        except Exception as exc:  # a missing or broken model: said plainly, before the worker joins its group
-            _fail(f"the worker could not load NER model {settings.ner_model!r} and warm up: {exc!r}")
+        except ModelLoadError as exc:  # a missing or broken model: said plainly, before the worker joins its group
+            _fail(f"the worker could not load {exc}")
+        except Exception as exc:
+            _fail(f"the worker could not warm up: {exc!r}")
 
     # Faust's banner is not a log line: in JSON it would break the one-object-per-line output.
     quiet = ["--quiet"] if app.conf.logging_config else []

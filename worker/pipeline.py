@@ -20,7 +20,6 @@ from schemas import (
     DeadLetter,
     DuplicateVerdict,
     EnrichedArticle,
-    Entity,
     Origin,
     PipelineInfo,
     Record,
@@ -30,7 +29,7 @@ from worker import __version__
 from worker.clean import clean_article, decode_raw
 from worker.dedup import Decision, DuplicateIndex
 from worker.dedup.signature import from_record, signer_for, to_record
-from worker.entities import EntityExtractor
+from worker.entities import Annotation, EntityExtractor
 from worker.errors import Rejected
 from worker.settings import Settings
 
@@ -141,7 +140,7 @@ def check_duplicate(
     )
 
 
-def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> EnrichedArticle:
+def enrich(article: CleanedArticle, annotation: Annotation) -> EnrichedArticle:
     fields = article.model_dump(include=set(ArticleContent.model_fields) - {"schema_version"})
     return EnrichedArticle(
         **fields,
@@ -149,9 +148,10 @@ def enrich(article: CleanedArticle, entities: list[Entity], ner_model: str) -> E
         version=article.version,
         updated_at=article.received_at if article.version > 1 else None,
         previous_content_hash=article.previous_content_hash,
-        entities=entities,
+        entities=annotation.entities,
+        entities_status=annotation.status,
         processed_at=datetime.now(UTC),
-        pipeline=PipelineInfo(version=__version__, ner_model=ner_model),
+        pipeline=PipelineInfo(version=__version__, ner_model=annotation.model),
         origin=article.origin,
     )
 
@@ -224,10 +224,7 @@ class OfflinePipeline:
             return
         started = time.process_time()
         found = self.extractor.extract(articles)
-        records = [
-            enrich(article, entities, self.extractor.model_name)
-            for article, entities in zip(articles, found, strict=True)
-        ]
+        records = [enrich(article, annotation) for article, annotation in zip(articles, found, strict=True)]
         self._spent("entities", started)
         for record in records:
             yield "enriched", record

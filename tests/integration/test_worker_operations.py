@@ -88,8 +88,10 @@ def test_worker_with_a_broker_that_never_answers_exits_1_with_one_line(tmp_path:
 
 
 def test_worker_without_its_ner_model_exits_1_before_joining_the_group(kafka_broker: str, tmp_path: Path):
-    result = _worker(kafka_broker, tmp_path, NEWS_INGEST_NER_MODEL="no_such_model_package")
+    result = _worker(kafka_broker, tmp_path, NEWS_INGEST_NER_MODELS='{"en": "no_such_model_package"}')
     assert result.returncode == 1
-    assert result.stderr.startswith("error: the worker could not load NER model 'no_such_model_package'"), result.stderr
+    assert result.stderr.startswith(
+        "error: the worker could not load NER model 'no_such_model_package' for language 'en'"
+    ), result.stderr
     assert "ModuleNotFoundError" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
     assert "Ready" not in result.stdout

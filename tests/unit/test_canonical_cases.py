@@ -17,7 +17,8 @@ MODEL_ERRORS = {
 
 @pytest.fixture(scope="module")
 def case_entities(extractor):
-    return dict(zip((c["id"] for c in CASES), extractor.extract([case_article(c) for c in CASES]), strict=True))
+    found = extractor.extract([case_article(c) for c in CASES])
+    return {c["id"]: annotation.entities for c, annotation in zip(CASES, found, strict=True)}
 
 
 @pytest.mark.parametrize(

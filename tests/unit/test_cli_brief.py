@@ -32,6 +32,7 @@ def enriched(id_: str, title: str | None, names: list[str], version: int = 1) ->
         content_hash="h",
         cluster_id=id_,
         version=version,
+        entities_status="model",
         origin=ORIGIN,
         entities=[entity(n) for n in names],
         processed_at=NOW,

@@ -9,6 +9,7 @@ the documented spelling of each, so a renamed command or option fails here first
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shlex
 from functools import cache
@@ -210,6 +211,8 @@ def documented_default(value: object) -> str:
         return "–"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
+    if isinstance(value, dict):
+        return f"`{json.dumps(value)}`"
     return f"`{getattr(value, 'value', value)}`"
 
 

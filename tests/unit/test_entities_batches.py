@@ -8,7 +8,7 @@ pytestmark = pytest.mark.unit
 
 
 def article(n: int, body: str) -> ArticleContent:
-    return ArticleContent(id=str(n), body=body, word_count=0, content_hash="")
+    return ArticleContent(id=str(n), body=body, language="en", word_count=0, content_hash="")
 
 
 def test_batches_end_at_a_count_or_a_character_budget(extractor):
@@ -28,11 +28,11 @@ def test_only_the_first_max_chars_are_annotated_and_offsets_stay_in_the_body(ext
     limit = extractor.max_chars
     try:
         extractor.max_chars = len(sentence) * 40
-        [entities] = extractor.extract([article(1, body)])
+        [found] = extractor.extract([article(1, body)])
     finally:
         extractor.max_chars = limit
-    names = {e.canonical for e in entities}
+    names = {e.canonical for e in found.entities}
     assert {"Angela Merkel", "Emmanuel Macron", "Paris"} <= names and "Justin Trudeau" not in names
-    assert all(m.end <= len(sentence) * 40 for e in entities for m in e.mentions)
+    assert all(m.end <= len(sentence) * 40 for e in found.entities for m in e.mentions)
     [full] = extractor.extract([article(1, body)])
-    assert "Justin Trudeau" in {e.canonical for e in full}
+    assert "Justin Trudeau" in {e.canonical for e in full.entities}

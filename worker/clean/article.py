@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-import py3langid
-
 from schemas import CleanedArticle, RawArticle
 from worker.clean.dates import parse_datetime
 from worker.clean.html import MAX_HTML_ELEMENTS, extract_html
+from worker.clean.language import decide
 from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_text, short_hash
 from worker.clean.text import clean_text, looks_like_article
 from worker.errors import Rejected
-
-LANGUAGE_SAMPLE_CHARS = 2000
 
 
 def article_id(raw: RawArticle, canonical: str | None, key: str | None, body_hash: str) -> str:
@@ -68,7 +65,9 @@ def clean_article(
         description=_clean_line(parts.description),
         body=body,
         published_at=published_at,
-        language=raw.language or _detect_language(body) or language,
+        # The text's own language when py3langid is sure of it, else the declared one, else und: the entities
+        # stage picks its model by it.
+        language=decide(body, raw.language, language),
         authors=list(raw.authors or parts.authors),
         word_count=len(body.split()),
         content_hash=body_hash,
@@ -79,8 +78,3 @@ def clean_article(
 
 def _clean_line(value: str | None) -> str | None:
     return " ".join(repair_text(value).split()) or None if value else None
-
-
-def _detect_language(body: str) -> str | None:
-    language, _score = py3langid.classify(body[:LANGUAGE_SAMPLE_CHARS])
-    return language or None

@@ -1,12 +1,18 @@
 """Entities core: batched spaCy NER over title, dek, lede and body, then per-document canonicalization.
 
-No Kafka, no asyncio. The model is a Python package installed from PyPI; nothing is downloaded at run time.
+Each article goes to the model configured for its language, or to none: a model never sees text of a language
+it was not trained for. Without a model, countries are still found by their names in the article's language.
+No Kafka, no asyncio. Models are Python packages installed from PyPI; nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,14 +20,22 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from schemas import ArticleContent, Entity, Field_
-from worker.entities.canonical import Span, canonicalize, join_split_names, starts_sentence
+from schemas import ArticleContent, EntitiesStatus, Entity, Field_
+from worker.clean.language import UNDETERMINED
+from worker.entities.canonical import Span, canonicalize, country_forms, join_split_names, starts_sentence
 
 if TYPE_CHECKING:
     from worker.settings import Settings
 
 FIELDS = ("title", "subtitle", "description", "body")
 FIELD_SEPARATOR = "\n\n"
+# WikiNER-trained models (spaCy's French) label PER/LOC/ORG/MISC; PER is the record's PERSON. LOC stays LOC
+# (WikiNER does not tell countries and cities from other places), except that a country becomes GPE when it
+# is linked, as in English; MISC is kept as MISC.
+MODEL_LABELS = {"PER": "PERSON"}
+_NEXT_WORD = re.compile(r" (\w)")
+# Scripts written without spaces between words: a name cannot be matched as a whole word there.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 
 def load_model(name: str) -> Language:
@@ -47,31 +61,85 @@ def _package_data_dir(package: str) -> Path:
     return root / f"{meta['lang']}_{meta['name']}-{meta['version']}"
 
 
-class EntityExtractor:
-    """Loaded once per process; ``extract`` takes a batch and returns one entity list per article.
+class ModelLoadError(RuntimeError):
+    """A configured model could not be loaded; the message names the language and the model."""
 
-    The model's memory grows with the text it holds at once (measured: +50 MB for 16 articles of 4 KB, +580 MB
-    for 16 of 40 KB), so a batch also ends at ``batch_chars`` characters, and only an article's first
-    ``max_chars`` characters (title, dek, description, then body) are annotated.
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the stage found in one article, and how: which model ran, or why none did."""
+
+    entities: list[Entity]
+    status: EntitiesStatus
+    model: str | None = None
+
+
+@dataclass
+class _Routed:
+    """The articles of one batch that go to one language's model, by their index in the batch."""
+
+    indices: list[int] = field(default_factory=list)
+    layouts: list[list[tuple[Field_, str, int]]] = field(default_factory=list)
+
+
+class EntityExtractor:
+    """Loaded once per process; ``extract`` takes a batch and returns one ``Annotation`` per article.
+
+    ``models`` maps a language code (as the clean stage sets ``language``) to its model; an article in any
+    other language gets no model entities. The model's memory grows with the text it holds at once (measured:
+    +50 MB for 16 articles of 4 KB, +580 MB for 16 of 40 KB), so a batch also ends at ``batch_chars``
+    characters, and only an article's first ``max_chars`` characters (title, dek, description, then body) are
+    annotated.
     """
 
-    def __init__(self, model: str, batch_size: int = 16, batch_chars: int = 200_000, max_chars: int = 100_000) -> None:
-        self.nlp = load_model(model)
+    def __init__(
+        self,
+        models: Mapping[str, str],
+        batch_size: int = 16,
+        batch_chars: int = 200_000,
+        max_chars: int = 100_000,
+    ) -> None:
+        self.models: dict[str, Language] = {}
+        for language, name in models.items():
+            try:
+                self.models[language] = load_model(name)
+            except Exception as exc:  # the message names what failed, for the one-line start-up error
+                raise ModelLoadError(f"NER model {name!r} for language {language!r}: {exc!r}") from exc
         self.batch_size = batch_size
         self.batch_chars = batch_chars
         self.max_chars = max_chars
-        meta = self.nlp.meta
-        self.model_name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
+        self.model_names = {language: _model_name(nlp) for language, nlp in self.models.items()}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntityExtractor:
-        return cls(settings.ner_model, settings.ner_batch_size, settings.ner_batch_chars, settings.ner_max_chars)
+        return cls(settings.ner_models, settings.ner_batch_size, settings.ner_batch_chars, settings.ner_max_chars)
 
-    def extract(self, articles: Sequence[ArticleContent]) -> list[list[Entity]]:
-        layouts = [_layout(a) for a in articles]
-        texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout)[: self.max_chars] for layout in layouts]
-        docs = [doc for batch in self._batches(texts) for doc in self.nlp.pipe(batch, batch_size=len(batch))]
-        return [_entities(doc, layout) for doc, layout in zip(docs, layouts, strict=True)]
+    @property
+    def model_name(self) -> str:
+        """Every loaded model, as ``en:en_core_web_md-3.8.0,fr:…`` (for logs and benchmarks)."""
+        return ",".join(f"{language}:{name}" for language, name in self.model_names.items())
+
+    def extract(self, articles: Sequence[ArticleContent]) -> list[Annotation]:
+        """One annotation per article, in order; a mixed-language batch runs each model on its own articles."""
+        found: dict[int, Annotation] = {}
+        routed: dict[str, _Routed] = defaultdict(_Routed)
+        for index, article in enumerate(articles):
+            language = article.language
+            if not language or language == UNDETERMINED:
+                found[index] = Annotation([], "language_undetermined")
+            elif language not in self.models:
+                countries = countries_by_name(_layout(article), language, self.max_chars)
+                found[index] = Annotation(countries, "no_model_for_language")
+            else:
+                routed[language].indices.append(index)
+                routed[language].layouts.append(_layout(article))
+        for language, group in routed.items():
+            nlp, name = self.models[language], self.model_names[language]
+            texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout)[: self.max_chars] for layout in group.layouts]
+            docs = [doc for batch in self._batches(texts) for doc in nlp.pipe(batch, batch_size=len(batch))]
+            for index, doc, layout in zip(group.indices, docs, group.layouts, strict=True):
+                found[index] = Annotation(_entities(doc, layout, language), "model", name)
+        return [found[index] for index in range(len(articles))]
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         """Consecutive runs of at most ``batch_size`` texts and (unless one text alone) ``batch_chars`` chars."""
@@ -86,26 +154,65 @@ class EntityExtractor:
         return batches
 
 
-def _entities(doc: Doc, layout: list[tuple[Field_, str, int]]) -> list[Entity]:
+def _model_name(nlp: Language) -> str:
+    meta = nlp.meta
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
+
+
+def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) -> list[Entity]:
     """Model spans placed into their fields, repaired and canonicalized."""
     spans = []
     for ent in doc.ents:
-        for field, text, offset in layout:
+        for field_, text, offset in layout:
             if offset <= ent.start_char and ent.end_char <= offset + len(text):
                 start = ent.start_char - offset
                 first = starts_sentence(text[:start])
-                spans.append(Span(field, start, start + len(ent.text), ent.text, ent.label_, first))
+                label = MODEL_LABELS.get(ent.label_, ent.label_)
+                spans.append(Span(field_, start, start + len(ent.text), ent.text, label, first))
                 break
-    field_texts = {field: text for field, text, _ in layout}
-    return canonicalize(join_split_names(spans, field_texts), field_texts)
+    field_texts = {field_: text for field_, text, _ in layout}
+    return canonicalize(join_split_names(spans, field_texts), field_texts, language)
+
+
+def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_chars: int) -> list[Entity]:
+    """Countries named in the article's language, as whole words written with a capital, in its first
+    ``max_chars`` characters: the entities of an article no model reads. None in scripts without spaces (a
+    name there is not a word of its own)."""
+    pattern = _country_pattern(language)
+    if pattern is None:
+        return []
+    spans = [
+        Span(field_, m.start(), m.end(), m.group(), "GPE", starts_sentence(text[: m.start()]))
+        for field_, text, offset in layout
+        if offset < max_chars and not _UNSPACED.search(text[:2000])
+        for m in pattern.finditer(text, 0, max_chars - offset)
+        # A capitalized word right after makes it part of a longer name (``Mauricio Macri``), except in German,
+        # which capitalizes every noun (``in Deutschland Urlaub``).
+        if language == "de" or not _capitalized_word_at(text, m.end())
+    ]
+    texts = {field_: text for field_, text, _ in layout}
+    return canonicalize(spans, texts, language, untagged=False) if spans else []
+
+
+def _capitalized_word_at(text: str, end: int) -> bool:
+    word = _NEXT_WORD.match(text, end)
+    return word is not None and word.group(1).isupper()
+
+
+@lru_cache(maxsize=64)
+def _country_pattern(language: str) -> re.Pattern[str] | None:
+    """Every country name of ``language`` as written (capitalized), longest first, as a whole word."""
+    names = sorted((n for n in country_forms(language) if n[:1].isupper()), key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w-])") if names else None
 
 
 def _layout(article: ArticleContent) -> list[tuple[Field_, str, int]]:
     """(field, text, offset in the joined text) for every non-empty field, in reading order."""
     layout, offset = [], 0
-    for field in FIELDS:
-        text = getattr(article, field)
+    for field_ in FIELDS:
+        text = getattr(article, field_)
         if text:
-            layout.append((field, text, offset))
+            layout.append((field_, text, offset))
             offset += len(text) + len(FIELD_SEPARATOR)
     return layout

@@ -5,6 +5,7 @@ Pure functions over ``Span`` tuples, so the rules can be tested without a model.
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -15,9 +16,10 @@ import pycountry
 
 from schemas import Entity, Field_, Mention
 
-# Named-entity labels we publish; numbers, dates, money and quantities are dropped (see README).
+# Named-entity labels we publish; numbers, dates, money and quantities are dropped (see README). MISC comes
+# from the WikiNER-trained models (French): see MODEL_LABELS in worker/entities/__init__.py.
 KEPT_LABELS = frozenset(
-    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MISC"}
 )
 _PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "ORG"})
 _PLACE_ONLY_LABELS = frozenset({"GPE", "LOC", "FAC"})  # never a person's surname: ``Paris`` is not ``Paris Hilton``
@@ -31,6 +33,12 @@ COUNTRY_ALIASES: dict[str, str] = {
     "ivory coast": "CI",
     "holland": "NL",
     "the netherlands": "NL",
+}
+# Everyday names that ISO 3166's translated forms lack (``Russland``: ISO says ``Russische Föderation``).
+LANGUAGE_ALIASES: dict[str, dict[str, str]] = {
+    "de": {"Russland": "RU", "Großbritannien": "GB", "USA": "US"},
+    "fr": {"Grande-Bretagne": "GB", "Vietnam": "VN", "Venezuela": "VE", "Etats-Unis": "US", "USA": "US"},
+    "es": {"Rusia": "RU", "Gran Bretaña": "GB", "EE. UU.": "US", "EE.UU.": "US", "EEUU": "US", "USA": "US"},
 }
 COUNTRY_NAMES: dict[str, str] = {
     "US": "United States",
@@ -46,6 +54,18 @@ _TITLES = re.compile(
     r"mr\.?|mrs\.?|ms\.?|dr\.?|prof\.?|sir|dame|lord|lady|ceo|chairman|chairwoman|chair|coach)\s+",
     re.I,
 )
+# French titles before a name (``président Macron``, ``Mme Borne``), stripped like the English ones.
+_TITLES_FR = re.compile(
+    r"^(?:(?:l['’])?(?:ancien|ancienne|ex-|vice-)\s*)*"
+    r"(?:président|présidente|premier ministre|première ministre|ministre|chancelier|chancelière|sénateur|"
+    r"sénatrice|député|députée|maire|gouverneur|secrétaire|ambassadeur|ambassadrice|roi|reine|prince|princesse|"
+    r"pape|général|juge|commissaire|M\.|MM\.|Mme|Mmes|Mlle|Dr|Pr)\s+",
+    re.I,
+)
+# Lower-case leading articles: ``the United States``, ``la France``, ``l'Élysée`` (a capital one is part of
+# the name, ``The Hague``, ``Le Monde``).
+_LEADING_ARTICLES = {"en": re.compile(r"^the\s+"), "fr": re.compile(r"^(?:(?:le|la|les)\s+|l['’])")}
+_PERSON_TITLES = {"en": _TITLES, "fr": _TITLES_FR}
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _EDGE_PUNCT = " \t\n\"'“”‘’()[]{},.;:!?-–—"
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "de", "du", "la", "des"})
@@ -76,18 +96,24 @@ def starts_sentence(preceding: str) -> bool:
     return bool(_SENTENCE_BOUNDARY.search(preceding[-10:]))
 
 
-def trim(span: Span) -> Span | None:
-    """Strip articles, titles, possessives and edge punctuation, keeping offsets exact; None if no name is left."""
+def trim(span: Span, language: str = "en") -> Span | None:
+    """Strip articles, titles, possessives and edge punctuation, keeping offsets exact; None if no name is left.
+
+    Articles and titles are those of ``language`` (English and French; none for other languages), the
+    possessive ``'s`` is English only.
+    """
     text, start = span.text, span.start
-    prefixes = [re.compile(r"^the\s+")]
-    if span.label == "PERSON":
-        prefixes.append(_TITLES)
+    prefixes = [p for p in [_LEADING_ARTICLES.get(language)] if p]
+    if span.label == "PERSON" and language in _PERSON_TITLES:
+        prefixes.append(_PERSON_TITLES[language])
     for prefix in prefixes:
         if m := prefix.match(text):
             text, start = text[m.end() :], start + m.end()
     lead = len(text) - len(text.lstrip(_EDGE_PUNCT))
     text, start = text[lead:], start + lead
-    text = _POSSESSIVE.sub("", text).rstrip(_EDGE_PUNCT.replace(".", "")) if text else text
+    if text and language == "en":
+        text = _POSSESSIVE.sub("", text)
+    text = text.rstrip(_EDGE_PUNCT.replace(".", ""))
     if text.endswith(".") and not _ABBREVIATION_END.search(text):
         text = text[:-1]
     if not any(c.isupper() for c in text):  # names are capitalized: ``the city council`` is not one
@@ -96,9 +122,16 @@ def trim(span: Span) -> Span | None:
 
 
 @lru_cache(maxsize=4096)
-def country_code(text: str) -> str | None:
-    """ISO 3166-1 alpha-2 code of a country name or common alias, else None."""
+def country_code(text: str, language: str = "en") -> str | None:
+    """ISO 3166-1 alpha-2 code of a country name (in ``language``) or common English alias, else None.
+
+    A name that is also a region of another country (``Georgia``, ``Luxembourg``, ``Niger``) is left unlinked.
+    """
     key = " ".join(text.casefold().split())
+    if key in _ambiguous_names(language):
+        return None
+    if language != "en":
+        return country_names(language).get(key)
     if key in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[key]
     if len(key) <= 3 and not text.isupper():
@@ -108,6 +141,79 @@ def country_code(text: str) -> str | None:
     except LookupError:
         return None
     return country.alpha_2
+
+
+# A region that is an ISO 3166-1 country in its own right (Puerto Rico, Aruba, Mayotte) is the same place.
+_TERRITORY_TYPES = ("Outlying area", "Country", "Special municipality", "Overseas")
+
+
+def _catalog(domain: str, language: str) -> gettext.NullTranslations | None:
+    """pycountry's translations of ``domain`` into ``language`` (English needs none), else None."""
+    if language == "en":
+        return gettext.NullTranslations()
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language])
+    except FileNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def country_forms(language: str) -> dict[str, str]:
+    """Country names as written in ``language`` → alpha-2, from pycountry's translations (ISO 3166-1).
+
+    Name, official and common names, the short form of an inverted name (``Russie`` of ``Russie, Fédération
+    de``) and ``LANGUAGE_ALIASES``. A name shared by two countries (``Corée``) or also a region of another
+    country is left out; empty for a language pycountry has no translations for.
+    """
+    catalog = _catalog("iso3166-1", language)
+    if catalog is None:
+        return {}
+    codes: dict[str, set[str]] = defaultdict(set)
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            if english := getattr(country, attribute, None):
+                name = catalog.gettext(english)
+                for form in {name, re.split(r", | \(", name)[0]}:
+                    codes[" ".join(form.split())].add(country.alpha_2)
+    for alias, code in LANGUAGE_ALIASES.get(language, {}).items():
+        codes[alias] = {code}
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for form, form_codes in codes.items():
+        by_key[form.casefold()] |= form_codes
+    ambiguous = _ambiguous_names(language)
+    return {
+        form: next(iter(c))
+        for form, c in codes.items()
+        if len(by_key[form.casefold()]) == 1 and form.casefold() not in ambiguous
+    }
+
+
+@lru_cache(maxsize=64)
+def country_names(language: str) -> dict[str, str]:
+    """``country_forms`` with casefolded names, for looking up a span's text."""
+    return {form.casefold(): code for form, code in country_forms(language).items()}
+
+
+@lru_cache(maxsize=64)
+def _ambiguous_names(language: str) -> frozenset[str]:
+    """Country names (casefolded, in ``language``) that also name a region of another country."""
+    countries, regions = _catalog("iso3166-1", language), _catalog("iso3166-2", language)
+    if countries is None or regions is None:
+        return frozenset()
+    names = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name"):
+            if english := getattr(country, attribute, None):
+                name = countries.gettext(english)
+                for form in {name, re.split(r", | \(", name)[0]}:  # the forms country_forms takes
+                    names[form.casefold()] = country.alpha_2
+    return frozenset(
+        key
+        for region in pycountry.subdivisions
+        if (key := regions.gettext(region.name).casefold()) in names
+        and names[key] != region.country_code
+        and not region.type.startswith(_TERRITORY_TYPES)
+    )
 
 
 def country_name(code: str) -> str:
@@ -230,15 +336,21 @@ def _touches_capitalized_word(text: str, start: int, end: int) -> bool:
     return not starts_sentence(before.group(1))
 
 
-def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> list[Entity]:
+def canonicalize(
+    spans: list[Span], texts: Mapping[str, str] | None = None, language: str = "en", untagged: bool = True
+) -> list[Entity]:
     """Group mentions that denote the same thing; entities ordered by salience, then first mention.
 
-    ``texts`` (each field's text) places mentions for salience; without it, fields end at their last mention.
+    ``texts`` (each field's text) places mentions for salience and, with ``untagged``, is searched for the
+    found names' other mentions (``find_untagged_mentions``: not needed when ``spans`` already are every
+    occurrence); without it, fields end at their last mention. ``language`` picks the articles, titles and
+    country names that ``trim`` and ``country_code`` know.
     """
-    kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s))]
-    surfaces = {s.text for s in kept}
-    kept = [_drop_capital_the(s, surfaces) for s in kept]
-    if texts is not None:
+    kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s, language))]
+    if language == "en":
+        surfaces = {s.text for s in kept}
+        kept = [_drop_capital_the(s, surfaces) for s in kept]
+    if texts is not None and untagged:
         kept += find_untagged_mentions(kept, texts)
     surfaces = {s.text for s in kept}
     labels: dict[str, set[str]] = defaultdict(set)
@@ -247,7 +359,7 @@ def canonicalize(spans: list[Span], texts: Mapping[str, str] | None = None) -> l
 
     key_of: dict[str, str] = {}
     for surface in surfaces:
-        code = country_code(surface)
+        code = country_code(surface, language)
         key_of[surface] = f"country:{code}" if code else surface
     written_normally = {s.casefold(): s for s in sorted(surfaces, reverse=True) if not s.isupper()}
     for surface in surfaces:  # ``CHICAGO`` in a dateline or a shouted headline is ``Chicago``
@@ -366,6 +478,7 @@ def _entity(key: str, members: list[Span], is_person: bool, salience: float) -> 
         label=label,
         canonical=canonical,
         country_code=code if label == "GPE" else None,
+        ids={"iso3166": code} if label == "GPE" and code else {},
         count=len(mentions),
         salience=salience,
         mentions=mentions,
