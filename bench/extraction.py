@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -83,7 +84,11 @@ class ArticleExtractionSet(EvalSet):
         self.evaluator = _load_module(folder / "evaluate.py", "article_extraction_evaluate")
         self.truth = orjson.loads((folder / "ground-truth.json").read_bytes())
         self.pages = [
-            Page(page_id, _decode(gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())), item.get("url"))
+            Page(
+                page_id,
+                _decode(gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())),
+                item.get("url"),
+            )
             for page_id, item in self.truth.items()
         ]
 
@@ -100,15 +105,12 @@ class MultilingualSet(EvalSet):
 
     def __init__(self, folder: Path = WEM) -> None:
         self.norm = _load_module(folder / "score.py", "web_extraction_score").norm
-        self.items = {item["file"]: item for item in orjson.loads((folder / "evaldata.json").read_bytes()).values()}
+        by_url = orjson.loads((folder / "evaldata.json").read_bytes())
+        self.items = {item["file"]: item for item in by_url.values()}
         self.pages = [
-            Page(file, _decode(gzip.decompress((folder / "html" / f"{file}.gz").read_bytes())), url)
-            for url, file in ((item_url, item["file"]) for item_url, item in self._by_url(folder).items())
+            Page(item["file"], _decode(gzip.decompress((folder / "html" / f"{item['file']}.gz").read_bytes())), url)
+            for url, item in by_url.items()
         ]
-
-    @staticmethod
-    def _by_url(folder: Path) -> dict[str, dict]:
-        return orjson.loads((folder / "evaldata.json").read_bytes())
 
     def counts(self, page_id: str, body: str) -> Counts:
         item, text = self.items[page_id], self.norm(body)
@@ -140,12 +142,18 @@ def readability(html: str, url: str | None) -> str:
     return block_text(fromstring(summary)) if summary.strip() else ""
 
 
-def jusText(html: str, url: str | None) -> str:  # noqa: N802 (the library's name)
+def justext_text(html: str, url: str | None) -> str:
+    """jusText with the stop words of all its languages, as trafilatura's fallback calls it."""
     try:
-        paragraphs = justext.justext(html, justext.get_stoplist("English"))
+        paragraphs = justext.justext(html, _all_stopwords())
     except Exception:  # jusText's parser fails on some malformed pages
         return ""
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+@cache
+def _all_stopwords() -> frozenset[str]:
+    return frozenset(word for language in justext.get_stoplists() for word in justext.get_stoplist(language))
 
 
 def ours(html: str, url: str | None) -> str:
@@ -161,7 +169,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "trafilatura precision": _trafilatura(favor_precision=True),
     "trafilatura recall": _trafilatura(favor_recall=True),
     "readability-lxml": readability,
-    "jusText": jusText,
+    "jusText": justext_text,
     "ours: clean stage": ours,
 }
 
