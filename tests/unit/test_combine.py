@@ -9,7 +9,7 @@ from lxml.html import fromstring
 
 from schemas import RawArticle
 from worker.clean import clean_article
-from worker.clean.combine import first_running_text, is_link_list, paragraph_pool, vote
+from worker.clean.combine import agreement, first_running_text, is_link_list, paragraph_pool, vote
 from worker.clean.html import needs_recall
 from worker.errors import Rejected
 
@@ -84,3 +84,9 @@ def test_navigation_header_footer_and_asides_are_not_running_text() -> None:
     furniture = "".join(f"<{tag}><p>{' '.join(STORY * 3)}</p></{tag}>" for tag in ("nav", "header", "footer", "aside"))
     tree = fromstring(f"<html><body>{furniture}<article><p>{STORY[0]}</p></article></body></html>")
     assert not needs_recall(STORY[0], tree)
+
+
+def test_agreement_is_the_share_of_words_two_bodies_share() -> None:
+    assert agreement("\n".join(STORY), " ".join(STORY)) == 1.0
+    assert agreement("one two three", "three four") == pytest.approx(1 / 4)
+    assert agreement("", "") == 1.0

@@ -97,5 +97,11 @@ def first_running_text(candidates: Sequence[str]) -> str:
     return ""
 
 
+def agreement(first: str, second: str) -> float:
+    """Jaccard similarity of the two texts' word sets (1.0 for two texts without words)."""
+    a, b = set(words_key(first).split()), set(words_key(second).split())
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))

@@ -1,7 +1,7 @@
 """HTML pages → main text and metadata.
 
-The main text is a paragraph-level majority vote of trafilatura's ``fast``, ``favor_precision`` and
-``favor_recall`` modes (``worker.clean.combine``). Two guards: when the body has less than half the words of the
+The main text is trafilatura's ``fast`` body where its cheap precision mode agrees with it; elsewhere a
+paragraph-level majority vote of ``fast``, ``favor_precision`` and ``favor_recall`` (``worker.clean.combine``). Two guards: when the body has less than half the words of the
 page's running text, the story may be split over containers of which only one came out, and readability-lxml's
 text joins the candidates, longest first; a candidate that is a list of short link-like lines (a menu, a tag cloud)
 gives way to the next, and a page where every candidate is one is ``not_an_article``. Metadata comes from the page's meta tags
@@ -23,7 +23,7 @@ from readability import Document as ReadabilityDocument
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from worker.clean.combine import first_running_text, vote, word_count
+from worker.clean.combine import agreement, first_running_text, is_link_list, vote, word_count
 from worker.clean.dates import parse_datetime
 from worker.errors import Rejected
 
@@ -39,8 +39,11 @@ _PUBLISHED_XPATHS = (
 )
 _BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt"})
 
-# trafilatura's modes that vote on each paragraph; a paragraph stays when this many contain it.
-_MODES: tuple[dict[str, bool], ...] = ({"fast": True}, {"favor_precision": True}, {"favor_recall": True})
+# The vote runs only where trafilatura's two cheap modes (fast, and fast with favor_precision) share less than
+# this share of their words, or fast's body is a link list; then fast and these modes vote on each paragraph,
+# and a paragraph stays when MIN_VOTES of the three contain it.
+SKIP_VOTE_AGREEMENT = 0.9
+_VOTING_MODES: tuple[dict[str, bool], ...] = ({"favor_precision": True}, {"favor_recall": True})
 MIN_VOTES = 2
 # The recall path (readability-lxml's text as a further candidate) opens when the body has less than this share
 # of the words of the page's running text: its <p> text outside navigation, header, footer and asides.
@@ -119,8 +122,13 @@ def main_text(tree: HtmlElement, html: str, url: str | None) -> str:
 
     Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
     """
-    modes = [_trafilatura(tree, url, **mode) for mode in _MODES]
-    candidates = [vote(modes, MIN_VOTES), *modes]
+    fast = _trafilatura(tree, url, fast=True)
+    precise = _trafilatura(tree, url, fast=True, favor_precision=True)
+    if agreement(fast, precise) >= SKIP_VOTE_AGREEMENT and not is_link_list(fast):
+        candidates = [fast]
+    else:  # the cheap modes disagree: the costlier ones, with trafilatura's fallbacks, vote
+        modes = [fast, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
+        candidates = [vote(modes, MIN_VOTES), *modes]
     if needs_recall(candidates[0], tree):
         candidates = sorted([*candidates, _readability(html)], key=word_count, reverse=True)
     return first_running_text(candidates)
