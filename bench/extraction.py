@@ -8,7 +8,7 @@ page is decoded once, by the stage's own decoder (``decode_raw``), and every ext
 Extractors: trafilatura's four modes (``fast=True``, the stage's base; default, with its fallbacks;
 ``favor_precision``; ``favor_recall``), readability-lxml, jusText, and our clean stage (``clean_article`` on the
 page, the real path; a page it dead-letters counts as an empty body). Usage:
-``python -m bench.extraction [--repeat N] [--only NAME ...]``.
+``python -m bench.extraction [--only NAME ...]``.
 """
 
 from __future__ import annotations
@@ -174,20 +174,21 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
-def run(extract: Extractor, pages: Sequence[Page], repeat: int) -> tuple[dict[str, str], float]:
-    """Bodies by page id, and pages per second (best of ``repeat`` passes)."""
-    bodies: dict[str, str] = {}
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        bodies = {page.id: extract(page.html, page.url) for page in pages}
-        best = min(best, time.perf_counter() - started)
-    return bodies, len(pages) / best
+def run(names: Sequence[str], pages: Sequence[Page]) -> dict[str, tuple[dict[str, str], float]]:
+    """Bodies by page id and pages per second of each extractor; the extractors take turns on each page, so that
+    a machine busy with other work slows them all alike."""
+    bodies: dict[str, dict[str, str]] = {name: {} for name in names}
+    seconds = dict.fromkeys(names, 0.0)
+    for page in pages:
+        for name in names:
+            started = time.perf_counter()
+            bodies[name][page.id] = EXTRACTORS[name](page.html, page.url)
+            seconds[name] += time.perf_counter() - started
+    return {name: (bodies[name], len(pages) / seconds[name]) for name in names}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="timed passes per extractor; the best counts")
     parser.add_argument("--only", nargs="*", choices=sorted(EXTRACTORS), help="these extractors only")
     args = parser.parse_args()
     names = args.only or list(EXTRACTORS)
@@ -196,8 +197,7 @@ def main() -> None:
             EXTRACTORS[name](eval_set.pages[0].html, eval_set.pages[0].url)
         print(f"\n{eval_set.name}: {len(eval_set.pages)} pages")
         print(f"{'':<24}{'F1':>8}{'P':>8}{'R':>8}{'empty':>7}{'pages/s':>9}")
-        for name in names:
-            bodies, speed = run(EXTRACTORS[name], eval_set.pages, args.repeat)
+        for name, (bodies, speed) in run(names, eval_set.pages).items():
             f1, precision, recall = eval_set.totals([eval_set.counts(pid, body) for pid, body in bodies.items()])
             empty = sum(1 for body in bodies.values() if not body.strip())
             print(f"{name:<24}{f1:>8.4f}{precision:>8.4f}{recall:>8.4f}{empty:>7}{speed:>9.1f}")
