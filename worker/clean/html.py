@@ -1,11 +1,12 @@
 """HTML pages → main text and metadata.
 
 The main text is trafilatura's ``fast`` body where its cheap precision mode agrees with it; elsewhere a
-paragraph-level majority vote of ``fast``, ``favor_precision`` and ``favor_recall`` (``worker.clean.combine``). Two guards: when the body has less than half the words of the
-page's running text, the story may be split over containers of which only one came out, and readability-lxml's
-text joins the candidates, longest first; a candidate that is a list of short link-like lines (a menu, a tag cloud)
-gives way to the next, and a page where every candidate is one is ``not_an_article``. Metadata comes from the page's meta tags
-and JSON-LD; ``published_at`` keeps the page's time zone, with htmldate as the fallback.
+paragraph-level majority vote of ``fast``, ``favor_precision`` and ``favor_recall`` (``worker.clean.combine``).
+Two guards: when the body has less than half the words of the page's running text, the story may be split over
+containers of which only one came out, and readability-lxml's text joins the candidates, longest first; a
+candidate that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where
+every candidate is one is ``not_an_article``. Metadata comes from the page's meta tags and JSON-LD;
+``published_at`` keeps the page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
 """
 
 from __future__ import annotations
