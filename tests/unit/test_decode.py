@@ -44,3 +44,20 @@ def test_json_article_keeps_metadata_and_ignores_unknown_fields():
     value = orjson.dumps({"id": "a1", "text": "Body.", "metadata": {"feed": 7}, "extra": True})
     article = decode_raw(value, LIMIT)
     assert (article.id, article.text, article.metadata) == ("a1", "Body.", {"feed": 7})
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">\n<html><p>Hi</p></html>',
+        b"<script>var a = 1;</script>\n<html><body><p>Hi</p></body></html>",
+        b"<br />\n<b>Deprecated</b>: a server warning\n<html><body><p>Hi</p></body></html>",
+    ],
+)
+def test_page_with_a_prologue_before_html_becomes_html(page):
+    assert decode_raw(page, LIMIT).html == page.decode()
+
+
+def test_text_that_mentions_a_tag_stays_text():
+    text = b"Readers asked why the <body> of the page was blank."
+    assert decode_raw(text, LIMIT).text == text.decode()

@@ -13,6 +13,8 @@ from schemas import RawArticle
 from worker.errors import Rejected
 
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|!--)", re.I)
+# Saved pages may open with an XML prologue, a stray <script> or <meta>, or a server's warning before <html>.
+_HTML_TAG = re.compile(r"<(?:html|head|body)[\s>]", re.I)
 _DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-z0-9_.:-]+)", re.I)
 SNIFF_BYTES = 4096
 # Records carry ``metadata`` through, and orjson writes at most 255 levels: deeper input could not be published.
@@ -33,7 +35,7 @@ def decode_raw(value: bytes | None, max_bytes: int, max_depth: int = MAX_JSON_DE
             raise Rejected("not_utf8", str(exc)) from None
         return RawArticle(html=html)
     stripped = text.lstrip("\ufeff \t\r\n")
-    if _HTML_START.match(stripped):
+    if looks_like_html(stripped):
         return RawArticle(html=text)
     if not stripped.startswith(("{", "[")):
         return RawArticle(text=text)
@@ -69,14 +71,19 @@ def json_depth(value: object, limit: int) -> int:
     return deepest
 
 
+def looks_like_html(text: str) -> bool:
+    """A page opens with an HTML start, or with a tag and has an <html>, <head> or <body> tag further on."""
+    return bool(_HTML_START.match(text) or (text.startswith("<") and _HTML_TAG.search(text)))
+
+
 def decode_html_bytes(value: bytes) -> str | None:
     """An HTML page that is not UTF-8, decoded by its declared charset, else by the sniffed one; None if neither.
 
     Plain text is not guessed at: it has no declaration, and short text sniffs unreliably.
     """
-    head = value[:SNIFF_BYTES]
-    if not _HTML_START.match(head.decode("latin-1").lstrip("\ufeff \t\r\n")):
+    if not looks_like_html(value.decode("latin-1").lstrip("\ufeff \t\r\n")):
         return None
+    head = value[:SNIFF_BYTES]
     declared = _DECLARED_CHARSET.search(head)
     if declared:
         try:

@@ -1,15 +1,16 @@
 """HTML pages → main text and metadata.
 
-The main text comes from trafilatura (fast mode: its own extractor, without its readability/justext comparison,
-which scores lower on news pages). When trafilatura returns less than half of the page's paragraph text, the story
-may be split over several containers of which it kept one; readability-lxml then gets a chance, and its text
-wins when it is clearly longer and contains what trafilatura found. Metadata comes from the page's meta tags
-and JSON-LD; ``published_at`` keeps the page's time zone, with htmldate as the fallback.
+The main text is trafilatura's ``fast`` body where its cheap precision mode agrees with it; elsewhere a
+paragraph-level majority vote of ``fast``, ``favor_precision`` and ``favor_recall`` (``worker.clean.combine``).
+Two guards: when the body has less than half the words of the page's running text, the story may be split over
+containers of which only one came out, and readability-lxml's text joins the candidates, longest first; a
+candidate that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where
+every candidate is one is ``not_an_article``. Metadata comes from the page's meta tags and JSON-LD;
+``published_at`` keeps the page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
 """
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from readability import Document as ReadabilityDocument
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
+from worker.clean.combine import agreement, first_running_text, is_link_list, vote, word_count
 from worker.clean.dates import parse_datetime
 from worker.errors import Rejected
 
@@ -37,13 +39,17 @@ _PUBLISHED_XPATHS = (
     "//time[@datetime]/@datetime",
 )
 _BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt"})
-_WORD = re.compile(r"\w+")
 
-# Readability is consulted only below this share of the page's <p> text, and wins only with this much more
-# text that contains at least this share of trafilatura's 4-word shingles.
-RESCUE_BELOW_PAGE_SHARE = 0.5
-RESCUE_MIN_GROWTH = 1.5
-RESCUE_MIN_CONTAINMENT = 0.8
+# The vote runs only where trafilatura's two cheap modes (fast, and fast with favor_precision) share less than
+# this share of their words, or fast's body is a link list; then fast and these modes vote on each paragraph,
+# and a paragraph stays when MIN_VOTES of the three contain it.
+SKIP_VOTE_AGREEMENT = 0.9
+_VOTING_MODES: tuple[dict[str, bool], ...] = ({"favor_precision": True}, {"favor_recall": True})
+MIN_VOTES = 2
+# The recall path (readability-lxml's text as a further candidate) opens when the body has less than this share
+# of the words of the page's running text: its <p> text outside navigation, header, footer and asides.
+RECALL_BELOW_RUNNING_SHARE = 0.5
+_RUNNING_TEXT = "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]//text()"
 
 # The extractors delete unwanted elements one at a time, and each deletion searches the parent's children:
 # quadratic in the number of siblings (20,000 <script> and <style> tags with text between them took 48 s).
@@ -66,7 +72,7 @@ _DROPPED_BY_BOTH = (
     "track",
     "video",
 )  # fmt: skip  (htmldate's CLEANING_LIST that trafilatura's MANUALLY_CLEANED also deletes, without "math")
-_DROPPED_BY_TRAFILATURA = ("style", "noscript")
+_DROPPED_BY_TRAFILATURA = ("style",)  # not <noscript>: some pages hold the story there, trafilatura reads it
 _DATA_SCRIPTS = frozenset({"application/ld+json", "application/settings+json"})  # read for metadata
 _DROP = "news-ingest-drop"
 
@@ -86,7 +92,8 @@ class HtmlParts:
 def extract_html(html: str, url: str | None = None, max_elements: int = MAX_HTML_ELEMENTS) -> HtmlParts:
     """Main text (one block per line) and metadata of one page; empty text if the page has none.
 
-    Raises ``Rejected("too_large")`` for a page of more than ``max_elements`` elements.
+    Raises ``Rejected("too_large")`` for a page of more than ``max_elements`` elements, and
+    ``Rejected("not_an_article")`` when every candidate body is a link list (see ``main_text``).
     """
     tree = load_html(html)
     if tree is None:
@@ -107,14 +114,45 @@ def extract_html(html: str, url: str | None = None, max_elements: int = MAX_HTML
         canonical_url=_first(tree, "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"),
         page_type=(meta.pagetype or "").lower() or None,
     )
-    page_words = len(_WORD.findall(" ".join(tree.xpath("//p//text()"))))
-    doc = trafilatura.bare_extraction(
-        tree, url=url, fast=True, with_metadata=False, include_comments=False, include_tables=True
-    )
-    parts.text = (doc.text if doc else None) or ""
-    if len(_WORD.findall(parts.text)) < RESCUE_BELOW_PAGE_SHARE * page_words:
-        parts.text = _rescue_with_readability(html, parts.text)
+    parts.text = main_text(tree, html, url)
     return parts
+
+
+def main_text(tree: HtmlElement, html: str, url: str | None) -> str:
+    """The paragraphs most of trafilatura's three modes agree on, with the two guards (see module docstring).
+
+    Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
+    """
+    fast = _trafilatura(tree, url, fast=True)
+    precise = _trafilatura(tree, url, fast=True, favor_precision=True)
+    if agreement(fast, precise) >= SKIP_VOTE_AGREEMENT and not is_link_list(fast):
+        candidates = [fast]
+    else:  # the cheap modes disagree: the costlier ones, with trafilatura's fallbacks, vote
+        modes = [fast, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
+        candidates = [vote(modes, MIN_VOTES), *modes]
+    if needs_recall(candidates[0], tree):
+        candidates = sorted([*candidates, _readability(html)], key=word_count, reverse=True)
+    return first_running_text(candidates)
+
+
+def needs_recall(body: str, tree: HtmlElement) -> bool:
+    """True when ``body`` has less than ``RECALL_BELOW_RUNNING_SHARE`` of the words of the page's running text."""
+    return word_count(body) < RECALL_BELOW_RUNNING_SHARE * word_count(" ".join(tree.xpath(_RUNNING_TEXT)))
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, **mode: bool) -> str:
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True, **mode
+    )
+    return (doc.text if doc else None) or ""
+
+
+def _readability(html: str) -> str:
+    try:
+        summary = ReadabilityDocument(html).summary(html_partial=True)
+    except Exception:  # readability raises bare Exceptions on pages it cannot parse
+        return ""
+    return block_text(fromstring(summary)) if summary.strip() else ""
 
 
 def _drop_noise(tree: HtmlElement) -> None:
@@ -124,22 +162,6 @@ def _drop_noise(tree: HtmlElement) -> None:
         if (script.get("type") or "").strip().lower() not in _DATA_SCRIPTS:
             script.tag = _DROP
     strip_elements(tree, _DROP, *_DROPPED_BY_BOTH, *_DROPPED_BY_TRAFILATURA, with_tail=False)
-
-
-def _rescue_with_readability(html: str, text: str) -> str:
-    """Readability's text if it is clearly longer and contains ``text``; otherwise ``text``."""
-    try:
-        summary = ReadabilityDocument(html).summary(html_partial=True)
-    except Exception:  # readability raises bare Exceptions on pages it cannot parse
-        return text
-    candidate = block_text(fromstring(summary)) if summary.strip() else ""
-    ours, theirs = _WORD.findall(text), _WORD.findall(candidate)
-    if len(theirs) < RESCUE_MIN_GROWTH * len(ours):
-        return text
-    own_shingles = _shingles(ours)
-    if own_shingles and len(own_shingles & _shingles(theirs)) < RESCUE_MIN_CONTAINMENT * len(own_shingles):
-        return text
-    return candidate
 
 
 def block_text(root: HtmlElement) -> str:
@@ -152,10 +174,6 @@ def block_text(root: HtmlElement) -> str:
         if line:
             lines.append(line)
     return "\n".join(lines)
-
-
-def _shingles(words: list[str], size: int = 4) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
 
 
 def _first(tree: HtmlElement, *xpaths: str) -> str | None:

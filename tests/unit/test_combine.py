@@ -1,0 +1,92 @@
+"""The extractors' vote and the two guards of the HTML path, on small handmade texts and pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from lxml.html import fromstring
+
+from schemas import RawArticle
+from worker.clean import clean_article
+from worker.clean.combine import agreement, first_running_text, is_link_list, paragraph_pool, vote
+from worker.clean.html import needs_recall
+from worker.errors import Rejected
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+STORY = (
+    "The council approved the harbor budget on Tuesday after a long debate.",
+    "The vote was 7-2, with both dissenters citing the cost of dredging.",
+    "Work on the new pier is to start in the spring and last two years.",
+)
+MENU = "\n".join(["Home", "World", "Politics", "Business", "Tech", "Sport", "Culture", "Travel", "Video", "Contact"])
+
+
+def test_vote_keeps_the_paragraphs_most_extractors_contain_in_page_order() -> None:
+    first, second, third = STORY
+    fast = f"{first}\n{second}\nSubscribe to our newsletter"
+    precision = f"{first}\n{second}"
+    recall = f"{first}\n{second}\n{third}\nSubscribe to our newsletter"
+    assert vote([fast, precision, recall], 2).split("\n") == [first, second, "Subscribe to our newsletter"]
+    assert vote([fast, precision, recall], 3).split("\n") == [first, second]
+
+
+def test_a_paragraph_cut_differently_is_one_paragraph_of_the_pool() -> None:
+    first, second, third = STORY
+    pool = paragraph_pool([f"{first}\n{second}\n{third}", f"{first} {second}", f"{third}"])
+    assert pool == [first, second, third]
+
+
+def test_a_paragraph_missing_from_the_longest_candidate_comes_after_its_predecessor() -> None:
+    first, second, third = STORY
+    assert paragraph_pool([f"{first}\n{third} More words here.", f"{first}\n{second}"]) == [
+        first,
+        second,
+        f"{third} More words here.",
+    ]
+
+
+def test_a_menu_is_a_link_list_and_running_text_is_not() -> None:
+    assert is_link_list(MENU)
+    assert not is_link_list("\n".join(STORY))
+    assert not is_link_list("\n".join([*STORY, "Share", "Print"]))  # a few short lines in a story
+    assert not is_link_list("&&& ###")
+
+
+def test_a_link_list_body_gives_way_to_the_next_candidate() -> None:
+    assert first_running_text(["", MENU, "\n".join(STORY)]) == "\n".join(STORY)
+
+
+def test_a_page_whose_every_candidate_is_a_menu_is_not_an_article() -> None:
+    with pytest.raises(Rejected) as caught:
+        first_running_text([MENU, MENU.lower()])
+    assert caught.value.reason == "not_an_article"
+    assert first_running_text(["", " "]) == ""
+
+
+def test_a_portal_page_of_one_word_lines_is_dead_lettered_as_not_an_article() -> None:
+    sections = "".join(f"<div class='teaser'><p><a href='/s{i}'>Section{i}</a></p></div>" for i in range(60))
+    page = f"<html><head><title>Portal</title></head><body><main>{sections}</main></body></html>"
+    with pytest.raises(Rejected) as caught:
+        clean_article(RawArticle(html=page), NOW)
+    assert caught.value.reason == "not_an_article"
+
+
+def test_a_body_much_shorter_than_the_running_text_opens_the_recall_path() -> None:
+    paragraphs = "".join(f"<p>{line}</p>" for line in STORY * 4)
+    tree = fromstring(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert needs_recall(STORY[0], tree)
+    assert not needs_recall("\n".join(STORY * 4), tree)
+
+
+def test_navigation_header_footer_and_asides_are_not_running_text() -> None:
+    furniture = "".join(f"<{tag}><p>{' '.join(STORY * 3)}</p></{tag}>" for tag in ("nav", "header", "footer", "aside"))
+    tree = fromstring(f"<html><body>{furniture}<article><p>{STORY[0]}</p></article></body></html>")
+    assert not needs_recall(STORY[0], tree)
+
+
+def test_agreement_is_the_share_of_words_two_bodies_share() -> None:
+    assert agreement("\n".join(STORY), " ".join(STORY)) == 1.0
+    assert agreement("one two three", "three four") == pytest.approx(1 / 4)
+    assert agreement("", "") == 1.0

@@ -1,0 +1,107 @@
+"""Combining several extractors' main texts: a paragraph-level majority vote, and the guards on a body.
+
+Each candidate is text with one block per line. Two extractors often cut the same story into lines differently,
+so a paragraph is compared by its words (lower-cased, punctuation and spacing ignored), and counts as contained
+in a candidate when its word sequence occurs there whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from worker.errors import Rejected
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’)」』]*$")
+# A line of a menu or tag cloud: a few words without a sentence end.
+LINK_LINE_MAX_WORDS = 4
+# A body is a link list when at least this share of its lines are such lines, and they hold most of its words.
+LINK_LIST_MIN_LINE_SHARE = 0.6
+LINK_LIST_MIN_WORD_SHARE = 0.5
+
+
+def words_key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def paragraph_pool(candidates: Sequence[str]) -> list[str]:
+    """Every paragraph of the candidates once, in page order: the longest candidate's lines, and each other
+    candidate's lines that it lacks inserted after their predecessor in that candidate.
+
+    A line whose words are already in the pool, or that is a merge of lines already there, is not added again.
+    """
+    order = sorted(range(len(candidates)), key=lambda i: -len(candidates[i]))
+    pool: list[str] = []
+    keys: list[str] = []
+    for rank, index in enumerate(order):
+        joined = f" {' | '.join(keys)} "
+        previous: int | None = None
+        for line in lines(candidates[index]):
+            key = words_key(line)
+            if not key:
+                continue
+            if rank and f" {key} " in joined:
+                previous = next((i for i, k in enumerate(keys) if key in k), previous)
+                continue
+            if rank and any(len(k) > 20 and k in key for k in keys):
+                continue
+            at = len(keys) if rank == 0 else (0 if previous is None else previous + 1)
+            keys.insert(at, key)
+            pool.insert(at, line)
+            previous = at
+    return pool
+
+
+def vote(candidates: Sequence[str], min_votes: int) -> str:
+    """The pool's paragraphs that at least ``min_votes`` candidates contain, one per line."""
+    texts = [f" {words_key(candidate)} " for candidate in candidates]
+    kept = [
+        line
+        for line in paragraph_pool(candidates)
+        if sum(1 for text in texts if f" {words_key(line)} " in text) >= min_votes
+    ]
+    return "\n".join(kept)
+
+
+def is_link_list(text: str) -> bool:
+    """True for a body that is mostly short lines without a sentence end: a menu, a tag cloud, a list of links.
+
+    Lines without a word (symbols, numbers' punctuation) do not count either way.
+    """
+    counted = [(line, word_count(line)) for line in lines(text)]
+    counted = [(line, words) for line, words in counted if words]
+    if not counted:
+        return False
+    short = [words for line, words in counted if words <= LINK_LINE_MAX_WORDS and not _SENTENCE_END.search(line)]
+    return len(short) >= LINK_LIST_MIN_LINE_SHARE * len(counted) and sum(short) >= LINK_LIST_MIN_WORD_SHARE * sum(
+        words for _, words in counted
+    )
+
+
+def first_running_text(candidates: Sequence[str]) -> str:
+    """The first non-empty candidate that is not a link list; "" when all are empty.
+
+    Raises ``Rejected("not_an_article")`` when every non-empty candidate is a link list.
+    """
+    texts = [candidate for candidate in candidates if candidate.strip()]
+    for text in texts:
+        if not is_link_list(text):
+            return text
+    if texts:
+        raise Rejected("not_an_article", "every extractor's body is a list of short link-like lines")
+    return ""
+
+
+def agreement(first: str, second: str) -> float:
+    """Jaccard similarity of the two texts' word sets (1.0 for two texts without words)."""
+    a, b = set(words_key(first).split()), set(words_key(second).split())
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
