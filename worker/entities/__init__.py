@@ -86,10 +86,9 @@ class EntityExtractor:
     """Loaded once per process; ``extract`` takes a batch and returns one ``Annotation`` per article.
 
     ``models`` maps a language code (as the clean stage sets ``language``) to its model; an article in any
-    other language gets no model entities. The model's memory grows with the text it holds at once (measured:
-    +50 MB for 16 articles of 4 KB, +580 MB for 16 of 40 KB), so a batch also ends at ``batch_chars``
-    characters, and only an article's first ``max_chars`` characters (title, dek, description, then body) are
-    annotated.
+    other language gets no model entities. The model's memory grows with the text it holds at once, so a batch
+    also ends at ``batch_chars`` characters, and only an article's first ``max_chars`` characters (title, dek,
+    description, then body) are annotated (docs/architecture.md, "Memory").
     """
 
     def __init__(

@@ -16,7 +16,7 @@ import pycountry
 
 from schemas import Entity, Field_, Mention
 
-# Named-entity labels we publish; numbers, dates, money and quantities are dropped (see README). MISC comes
+# Named-entity labels we publish; numbers, dates, money and quantities are dropped (docs/architecture.md). MISC comes
 # from the WikiNER-trained models (French): see MODEL_LABELS in worker/entities/__init__.py.
 KEPT_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MISC"}
