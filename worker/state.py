@@ -9,15 +9,12 @@ rather than decide from them. ``news-ingest worker`` started again then claims t
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import orjson
-
-log = logging.getLogger(__name__)
 
 
 class StaleState(Exception):
