@@ -141,6 +141,15 @@ def test_html_sample_gives_text_and_zoned_metadata() -> None:
     assert parts.published_at is None or parts.published_at.tzinfo is not None
 
 
+def test_json_ld_date_published_keeps_its_zone() -> None:
+    body = "".join(f"<p>{'Paragraph of the story about the harbour works. ' * 5}</p>" for _ in range(4))
+    script = '{"@graph": [{"@type": "NewsArticle", "datePublished": "2024-05-06T07:08:09+02:00"}]}'
+    page = f'<html><head><script type="application/ld+json">{script}</script></head><body>{body}</body></html>'
+    published = extract_html(page).published_at
+    assert published == datetime(2024, 5, 6, 5, 8, 9, tzinfo=UTC)
+    assert published.utcoffset().total_seconds() == 2 * 3600
+
+
 def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
     from lxml.html import fromstring
 

@@ -208,7 +208,7 @@ def _htmldate(tree: HtmlElement) -> datetime | None:
 
 def _json_ld_published(script: str) -> datetime | None:
     try:
-        data = orjson.loads(script)
+        data = orjson.loads(str(script))  # lxml's text results are a str subclass, which orjson refuses
     except orjson.JSONDecodeError:
         return None
     stack = [data]
