@@ -34,6 +34,7 @@ from typing import Any
 from bench import DATA_DIR
 from schemas import ArticleContent, Entity
 from worker.entities import EntityExtractor
+from worker.entities.canonical import Span, trim
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,9 +94,14 @@ def load_scorer(eval_dir: Path) -> ModuleType:
     return module
 
 
-def score(scorer: ModuleType, gold_path: Path, predictions: Prediction) -> Scores:
+def score(scorer: ModuleType, gold_path: Path, predictions: Prediction, language: str) -> Scores:
     """Overall figures from the scorer's own report; per type with its own mapping and formula; both in the
-    gold's label space (predicted types the gold never uses are dropped)."""
+    gold's label space (predicted types the gold never uses are dropped).
+
+    ``PER-t`` is PER with a leading title cut off every span, gold and predicted alike, by the stage's own
+    ``trim`` (``M. Ferry`` is ``Ferry``): sets differ on whether a title belongs to the name (NewsEye's
+    guidelines include it, wikigold's and Europeana's do not), and our stage cuts it off by design.
+    """
     types = {scorer.coarse(e["label"]) for d in _read_jsonl(gold_path) for e in d["entities"]}
     predictions = {
         doc_id: [e for e in entities if scorer.coarse(e["label"]) in types] for doc_id, entities in predictions.items()
@@ -108,15 +114,25 @@ def score(scorer: ModuleType, gold_path: Path, predictions: Prediction) -> Score
         with redirect_stdout(report):
             scorer.main(str(gold_path), file.name)
     last = report.getvalue().strip().splitlines()[-1].split()  # "F1 <f> P <p> R <r>"
-    gold = {d["id"]: scorer.spans(d["entities"]) for d in _read_jsonl(gold_path)}
     tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    for doc_id, gold_spans in gold.items():
-        predicted = scorer.spans(predictions.get(doc_id, []))
-        n_pred.update(s[2] for s in predicted)
-        n_gold.update(s[2] for s in gold_spans)
-        tp.update(s[2] for s in predicted & gold_spans)
-    per_type = {t: scorer.prf(tp[t], n_pred[t], n_gold[t]) for t in scorer.TYPES if t in types}
+    for doc in _read_jsonl(gold_path):
+        gold_spans, predicted = scorer.spans(doc["entities"]), scorer.spans(predictions.get(doc["id"], []))
+        untitled_gold = {_untitled(s, doc["text"], language) for s in gold_spans if s[2] == "PER"}
+        untitled = {_untitled(s, doc["text"], language) for s in predicted if s[2] == "PER"}
+        n_pred.update([*(s[2] for s in predicted), *["PER-t"] * len(untitled)])
+        n_gold.update([*(s[2] for s in gold_spans), *["PER-t"] * len(untitled_gold)])
+        tp.update([*(s[2] for s in predicted & gold_spans), *["PER-t"] * len(untitled & untitled_gold)])
+    per_type = {
+        t: scorer.prf(tp[t], n_pred[t], n_gold[t]) for t in (*scorer.TYPES, "PER-t") if t.removesuffix("-t") in types
+    }
     return Scores((float(last[3]), float(last[5]), float(last[1])), per_type)
+
+
+def _untitled(span: tuple[int, int, str], text: str, language: str) -> tuple[int, int, str]:
+    """A span without a leading title (``trim``'s rule for a person, which also drops edge punctuation)."""
+    start, end, label = span
+    trimmed = trim(Span("body", start, end, text[start:end], "PERSON"), language)
+    return (trimmed.start, trimmed.end, label) if trimmed else span
 
 
 def elapsed(run: Callable[[], object]) -> float:
@@ -151,8 +167,8 @@ def measure(model: str, language: str, eval_dirs: Sequence[Path], batch_size: in
                 "docs": len(docs),
                 "texts": texts,
                 "articles": articles,
-                "bare": score(scorer, gold_path, bare),
-                "ours": score(scorer, gold_path, ours),
+                "bare": score(scorer, gold_path, bare, language),
+                "ours": score(scorer, gold_path, ours, language),
             }
         )
 
