@@ -158,6 +158,18 @@ def test_a_surname_shared_by_two_people_is_not_propagated():
     assert find_untagged_mentions(found, texts) == []
 
 
+def test_a_common_word_is_not_propagated_where_its_position_capitalizes_it():
+    body = "Nous partons. Il dit : nous voilà. — Nous restons. Neil Young chante ; la foule young applaudit Young."
+    found = spans(body, [("Nous", "PERSON"), ("Neil Young", "PERSON")])
+    added = {(s.start, s.text) for s in find_untagged_mentions(found, {"body": body})}
+    assert added == {(body.rindex("Young"), "Young")}  # mid-sentence, it is the name
+
+
+def test_an_initial_is_not_propagated():
+    body = "Jean M. parle. M. de Mauroy répond."
+    assert find_untagged_mentions(spans(body, [("Jean M.", "PERSON")]), {"body": body}) == []
+
+
 def test_an_acronym_may_leave_out_the_last_word():
     text = "The Centers for Disease Control and Prevention said. The CDC agreed."
     found = [("Centers for Disease Control and Prevention", "ORG"), ("CDC", "ORG")]

@@ -76,6 +76,11 @@ _NAME_PARTICLES = frozenset(
     {"von", "van", "der", "den", "de", "da", "di", "del", "della", "du", "le", "la", "bin", "ibn", "al"}
 )
 _NEXT_NAME_WORD = re.compile(r" ([A-Z][\w'’-]*)")
+_INITIAL = re.compile(r"\w\.")
+_WORD = re.compile(r"\w+")
+# Where a word is capitalized by its position: the text's start, or after . ! ? : ; a dash, a quote or a
+# bracket, but not after an abbreviated title (``M. Bernard``, ``Dr. Young``).
+_CLAUSE_START = re.compile(r"(?:^|(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?:;—–«\"“(])\W*$")
 
 
 @dataclass(frozen=True)
@@ -279,9 +284,11 @@ def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[
 
     One name keeps one sense in a document: ``Google`` tagged once is ``Google`` in quotes too, the surname of
     ``Emmanuel Macron`` is ``Macron`` elsewhere, and the acronym of ``World Health Organization`` is ``WHO``.
-    A name found from two sources (``Smith`` of two Smiths) is ambiguous and left alone. An occurrence that
-    touches another capitalized word is part of a longer name and skipped, except after a title
-    (``President Trump``) or in a headline in title case.
+    A name found from two sources (``Smith`` of two Smiths) is ambiguous and left alone, and so is an initial
+    (``M.``, ``F.``). An occurrence that touches another capitalized word is part of a longer name and skipped,
+    except after a title (``President Trump``) or in a headline in title case; so is a one-word name the
+    document also writes in lower case, where its position alone capitalizes it (``Nous``, ``Femme`` at the
+    start of a sentence, after a dash or a colon).
     """
     labels: dict[str, set[str]] = defaultdict(set)  # candidate string → labels of the names it comes from
     owners: dict[str, set[str]] = defaultdict(set)  # surname or acronym → the longer names it comes from
@@ -295,9 +302,14 @@ def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[
             for acronym in _initials(span.text):
                 labels[acronym].add("ORG")
                 owners[acronym].add(span.text)
-    candidates = {c: next(iter(ls)) for c, ls in labels.items() if len(ls) == 1 and len(owners[c]) <= 1 and len(c) > 1}
+    candidates = {
+        c: next(iter(ls))
+        for c, ls in labels.items()
+        if len(ls) == 1 and len(owners[c]) <= 1 and len(c) > 1 and not _INITIAL.fullmatch(c)
+    }
     if not candidates:
         return []
+    lower_words = {w for text in texts.values() for w in _WORD.findall(text) if w.islower()}
     pattern = re.compile(
         r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(candidates, key=len, reverse=True))) + r")(?![\w-])"
     )
@@ -312,6 +324,8 @@ def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[
             if any(start < e and s < end for s, e in taken[field]):
                 continue
             if not headline_case and _touches_capitalized_word(text, start, end):
+                continue
+            if match.group().lower() in lower_words and _CLAUSE_START.search(text, max(0, start - 10), start):
                 continue
             found.append(
                 Span(field, start, end, match.group(), candidates[match.group()], starts_sentence(text[:start]))
