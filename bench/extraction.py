@@ -7,8 +7,9 @@ page is decoded once, by the stage's own decoder (``decode_raw``), and every ext
 
 Extractors: trafilatura's four modes (``fast=True``, the stage's base; default, with its fallbacks;
 ``favor_precision``; ``favor_recall``), readability-lxml, jusText, and our clean stage (``clean_article`` on the
-page, the real path; a page it dead-letters counts as an empty body). Usage:
-``python -m bench.extraction [--only NAME ...]``.
+page, the real path, as shipped and with ``html_vote``; a page it dead-letters counts as an empty body). Beside
+each set's F1, P and R, the mean and spread of F1 over its five folds (``folds``; ``bench.folds`` tunes the
+stage's settings on them). Usage: ``python -m bench.extraction [--only NAME ...]``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ AEB = DATA_DIR / "article-extraction-benchmark"
 WEM = DATA_DIR / "web-extraction-multilingual"
 Extractor = Callable[[str, str | None], str]
 Counts = tuple[float, float, float]  # true positives, false positives, false negatives of one page
+FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,14 @@ def _all_stopwords() -> frozenset[str]:
     return frozenset(word for language in justext.get_stoplists() for word in justext.get_stoplist(language))
 
 
-def ours(html: str, url: str | None) -> str:
-    try:
-        return clean_article(RawArticle(html=html, url=url), datetime.now(UTC)).body
-    except Rejected:
-        return ""
+def _ours(html_vote: bool) -> Extractor:
+    def extract(html: str, url: str | None) -> str:
+        try:
+            return clean_article(RawArticle(html=html, url=url), datetime.now(UTC), html_vote=html_vote).body
+        except Rejected:
+            return ""
+
+    return extract
 
 
 EXTRACTORS: dict[str, Extractor] = {
@@ -170,8 +176,23 @@ EXTRACTORS: dict[str, Extractor] = {
     "trafilatura recall": _trafilatura(favor_recall=True),
     "readability-lxml": readability,
     "jusText": justext_text,
-    "ours: clean stage": ours,
+    "ours: clean stage": _ours(html_vote=False),
+    "ours: with html_vote": _ours(html_vote=True),
 }
+
+
+def folds(pages: Sequence[Page]) -> list[set[str]]:
+    """The pages' ids dealt into ``FOLDS`` folds: sorted, round robin."""
+    ids = sorted(page.id for page in pages)
+    return [set(ids[i::FOLDS]) for i in range(FOLDS)]
+
+
+def summary(name: str, by_fold: list[tuple[float, float, float]]) -> str:
+    """Mean ± spread (population standard deviation) of F1, P and R over folds, and each fold's F1."""
+    columns = []
+    for label, values in zip(["F1", "P", "R"], zip(*by_fold, strict=True), strict=True):
+        columns.append(f"{label} {statistics.mean(values):.4f} ± {statistics.pstdev(values):.4f}")
+    return f"{name:<24}" + "   ".join(columns) + "   folds F1 " + " ".join(f"{s[0]:.3f}" for s in by_fold)
 
 
 def run(names: Sequence[str], pages: Sequence[Page]) -> dict[str, tuple[dict[str, str], float]]:
@@ -196,11 +217,16 @@ def main() -> None:
         for name in names:  # one untimed page each, so that imports and caches are warm for all
             EXTRACTORS[name](eval_set.pages[0].html, eval_set.pages[0].url)
         print(f"\n{eval_set.name}: {len(eval_set.pages)} pages")
-        print(f"{'':<24}{'F1':>8}{'P':>8}{'R':>8}{'empty':>7}{'pages/s':>9}")
+        print(f"{'':<24}{'F1':>8}{'P':>8}{'R':>8}{'empty':>7}{'pages/s':>9}{'folds F1':>18}")
         for name, (bodies, speed) in run(names, eval_set.pages).items():
             f1, precision, recall = eval_set.totals([eval_set.counts(pid, body) for pid, body in bodies.items()])
             empty = sum(1 for body in bodies.values() if not body.strip())
-            print(f"{name:<24}{f1:>8.4f}{precision:>8.4f}{recall:>8.4f}{empty:>7}{speed:>9.1f}")
+            by_fold = [
+                eval_set.totals([eval_set.counts(pid, body) for pid, body in bodies.items() if pid in fold])[0]
+                for fold in folds(eval_set.pages)
+            ]
+            spread = f"{statistics.mean(by_fold):.4f} ± {statistics.pstdev(by_fold):.4f}"
+            print(f"{name:<24}{f1:>8.4f}{precision:>8.4f}{recall:>8.4f}{empty:>7}{speed:>9.1f}{spread:>18}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """5-fold check of the clean stage's settings on both public sets, and across them.
 
-Each set's pages are dealt into five folds (sorted ids, round robin). For each fold, the stage's two settings
-(``MIN_VOTES`` of trafilatura's three modes, and ``RECALL_BELOW_RUNNING_SHARE``, 0 meaning no recall path) are
-chosen by F1 on the other four fifths and scored on the fifth; trafilatura's modes, which have nothing to tune,
-are scored on the same fifths. Printed: each fold's choice, and the mean and spread (population standard
-deviation) of the held-out F1, P and R; then each set's best setting scored on the other set. The extractors'
+Each set's pages are dealt into five folds (``bench.extraction.folds``). For each fold, the stage's two settings
+(``html_vote``: a vote where trafilatura's modes disagree, not on link lists only; ``RECALL_BELOW_RUNNING_SHARE``,
+0 meaning no recall path) are chosen by F1 on the other four fifths and scored on the fifth (``MIN_VOTES`` is not
+tuned: two of three is the majority); trafilatura's modes, which have nothing to tune, are scored on the same
+fifths. Printed: each fold's choice, and the mean and spread (population standard deviation) of the held-out F1,
+P and R; every setting on each whole set; then each set's best setting scored on the other set. The extractors'
 outputs are computed once per page and mode, so that every setting runs the real ``clean_article`` path cheaply.
 Usage: ``python -m bench.folds``.
 """
@@ -12,20 +13,19 @@ Usage: ``python -m bench.folds``.
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import worker.clean.html as html_module
-from bench.extraction import EXTRACTORS, EvalSet, Page, load_sets
+from bench.extraction import EXTRACTORS, FOLDS, EvalSet, Page, folds, load_sets, summary
 from schemas import RawArticle
 from worker.clean import clean_article
 from worker.errors import Rejected
 
-FOLDS = 5
-GRID = {"MIN_VOTES": (2, 3), "RECALL_BELOW_RUNNING_SHARE": (0.0, 0.5)}
+# Lower-case names are clean_article's arguments, upper-case ones worker.clean.html's constants.
+GRID = {"html_vote": (False, True), "RECALL_BELOW_RUNNING_SHARE": (0.0, 0.5)}
 BASELINES = ("trafilatura fast", "trafilatura default", "trafilatura precision", "trafilatura recall")
-Setting = tuple[tuple[str, float], ...]
+Setting = tuple[tuple[str, float | bool], ...]
 
 
 class _Memo:
@@ -51,32 +51,24 @@ class _Memo:
 
 
 def stage_bodies(pages: Sequence[Page], setting: Setting, memo: _Memo) -> dict[str, str]:
+    arguments = {name: value for name, value in setting if name.islower()}
     for name, value in setting:
-        setattr(html_module, name, value)
+        if name.isupper():
+            setattr(html_module, name, value)
     bodies = {}
     for page in pages:
         memo.page = page.id
         try:
-            bodies[page.id] = clean_article(RawArticle(html=page.html, url=page.url), datetime.now(UTC)).body
+            bodies[page.id] = clean_article(
+                RawArticle(html=page.html, url=page.url), datetime.now(UTC), **arguments
+            ).body
         except Rejected:
             bodies[page.id] = ""
     return bodies
 
 
-def folds(pages: Sequence[Page]) -> list[set[str]]:
-    ids = sorted(page.id for page in pages)
-    return [set(ids[i::FOLDS]) for i in range(FOLDS)]
-
-
 def scores(eval_set: EvalSet, bodies: dict[str, str], ids: set[str]) -> tuple[float, float, float]:
     return eval_set.totals([eval_set.counts(page_id, body) for page_id, body in bodies.items() if page_id in ids])
-
-
-def summary(name: str, held_out: list[tuple[float, float, float]]) -> str:
-    columns = []
-    for label, values in zip(["F1", "P", "R"], zip(*held_out, strict=True), strict=True):
-        columns.append(f"{label} {statistics.mean(values):.4f} ± {statistics.pstdev(values):.4f}")
-    return f"{name:<24}" + "   ".join(columns) + "   folds F1 " + " ".join(f"{s[0]:.3f}" for s in held_out)
 
 
 def main() -> None:
@@ -103,6 +95,10 @@ def main() -> None:
             bodies = {page.id: EXTRACTORS[name](page.html, page.url) for page in eval_set.pages}
             print(summary(name, [scores(eval_set, bodies, fold) for fold in folds(eval_set.pages)]))
         print("settings chosen per fold:", "; ".join(" ".join(f"{k}={v}" for k, v in s) for s in chosen))
+        for setting in settings:
+            f1, precision, recall = scores(eval_set, by_setting[setting], every)
+            label = " ".join(f"{k}={v}" for k, v in setting)
+            print(f"whole set, {label}: F1 {f1:.4f} P {precision:.4f} R {recall:.4f}")
     print("\nacross sets (setting best on one set, scored on the other):")
     for tuned, scored in itertools.permutations(sets, 2):
         setting = best_by_set[tuned.name]

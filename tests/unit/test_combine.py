@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 
 import pytest
 from lxml.html import fromstring
+from trafilatura.utils import load_html
 
+from bench import DATA_DIR
 from schemas import RawArticle
-from worker.clean import clean_article
-from worker.clean.combine import agreement, first_running_text, is_link_list, paragraph_pool, vote
-from worker.clean.html import needs_recall
+from worker.clean import clean_article, decode_raw
+from worker.clean.combine import (
+    agreement,
+    contained_share,
+    first_running_text,
+    is_link_list,
+    paragraph_pool,
+    vote,
+    word_count,
+)
+from worker.clean.html import _drop_noise, _readability, _trafilatura, extends, extract_html, needs_recall
 from worker.errors import Rejected
 
 pytestmark = pytest.mark.unit
@@ -90,3 +101,49 @@ def test_agreement_is_the_share_of_words_two_bodies_share() -> None:
     assert agreement("\n".join(STORY), " ".join(STORY)) == 1.0
     assert agreement("one two three", "three four") == pytest.approx(1 / 4)
     assert agreement("", "") == 1.0
+
+
+def test_contained_share_counts_the_words_of_lines_found_whole() -> None:
+    first, second, third = STORY
+    assert contained_share(f"{first}\n{second}", f"{first} {second} {third}") == 1.0
+    assert contained_share(f"{first}\n{third}", f"{first}\n{second}") == pytest.approx(
+        len(first.split()) / (len(first.split()) + len(third.split()))
+    )
+    assert contained_share("", "anything") == 1.0
+
+
+def test_the_recall_path_takes_a_wider_text_only_when_it_holds_the_body_and_makes_it_whole() -> None:
+    body = "\n".join(STORY)
+    assert extends("\n".join([*STORY, *(f"{line} Later that week." for line in STORY)]), body)
+    assert not extends("\n".join([*STORY, STORY[0]]), body)  # not twice the words: the body was not cut
+    other = [f"Unrelated paragraph {n} about the weather over the valley this weekend." for n in range(8)]
+    assert not extends("\n".join(other), body)  # longer, but another text
+    with_menus = "\n".join([*STORY, *[MENU] * 6])
+    assert word_count(with_menus) >= 2 * word_count(body) and is_link_list(with_menus)
+    assert not extends(with_menus, body)  # the extra words are menus
+
+
+def _bundled_page(path: str) -> tuple[str, str]:
+    """The page, and trafilatura's default body of it as the stage computes it (noise stripped first)."""
+    raw = gzip.decompress((DATA_DIR / path).read_bytes())
+    page = decode_raw(raw, max_bytes=len(raw)).html or ""
+    tree = load_html(page)
+    _drop_noise(tree)
+    return page, _trafilatura(tree, None)
+
+
+def test_a_story_split_over_containers_comes_out_whole_through_the_recall_path() -> None:
+    """An article-extraction page whose story trafilatura cuts to its first container (619 of 1,373 words)."""
+    page, body = _bundled_page(
+        "article-extraction-benchmark/html/2f42ef1d3ea0c96e56355d3db93d0e06b47e760b74f6f4261278b8cd1c246dd6.html.gz"
+    )
+    text = extract_html(page).text
+    assert word_count(text) >= 2 * word_count(body)
+    assert contained_share(body, text) >= 0.8
+
+
+def test_a_longer_readability_text_that_does_not_make_the_body_whole_is_not_taken() -> None:
+    """A multilingual page under half its running text whose readability text is longer, but not twice the body."""
+    page, body = _bundled_page("web-extraction-multilingual/html/dw.com.colonial.html.gz")
+    assert needs_recall(body, load_html(page)) and word_count(_readability(page)) > word_count(body)
+    assert extract_html(page).text == body

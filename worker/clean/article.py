@@ -33,10 +33,11 @@ def clean_article(
     key: str | None = None,
     default_tz: tzinfo = UTC,
     max_html_elements: int = MAX_HTML_ELEMENTS,
+    html_vote: bool = False,
 ) -> CleanedArticle:
     page_canonical = language = None
     if raw.html and raw.html.strip():
-        page = extract_html(raw.html, raw.url, max_html_elements)
+        page = extract_html(raw.html, raw.url, max_html_elements, html_vote)
         parts = clean_text(repair_text(page.text), _clean_line(raw.title) or _clean_line(page.title))
         parts.description = page.description or parts.description
         parts.published_at = page.published_at or parts.published_at

@@ -68,6 +68,14 @@ def vote(candidates: Sequence[str], min_votes: int) -> str:
     return "\n".join(kept)
 
 
+def contained_share(inner: str, outer: str) -> float:
+    """The share of ``inner``'s words in lines whose words occur whole in ``outer`` (1.0 for no words)."""
+    text = f" {words_key(outer)} "
+    counted = [(key, len(key.split())) for key in map(words_key, lines(inner)) if key]
+    total = sum(words for _, words in counted)
+    return sum(words for key, words in counted if f" {key} " in text) / total if total else 1.0
+
+
 def is_link_list(text: str) -> bool:
     """True for a body that is mostly short lines without a sentence end: a menu, a tag cloud, a list of links.
 

@@ -1,12 +1,14 @@
 """HTML pages → main text and metadata.
 
-The main text is trafilatura's ``fast`` body where its cheap precision mode agrees with it; elsewhere a
-paragraph-level majority vote of ``fast``, ``favor_precision`` and ``favor_recall`` (``worker.clean.combine``).
-Two guards: when the body has less than half the words of the page's running text, the story may be split over
-containers of which only one came out, and readability-lxml's text joins the candidates, longest first; a
-candidate that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where
-every candidate is one is ``not_an_article``. Metadata comes from the page's meta tags and JSON-LD;
-``published_at`` keeps the page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
+The main text is trafilatura's default body (its own extractor, with its readability and jusText fallbacks).
+Where the body is a link list, or (with ``html_vote``) trafilatura's cheap precision mode shares less than
+``VOTE_BELOW_AGREEMENT`` of its words, ``favor_precision`` and ``favor_recall`` run too and the three vote
+paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has less than half the words of the page's running text,
+the story may be split over containers of which only one came out, and readability-lxml's text replaces it if it
+holds the body and at least twice its words; a candidate that is a list of short link-like lines (a menu, a tag
+cloud) gives way to the next, and a page where every candidate is one is ``not_an_article``. Metadata comes from
+the page's meta tags and JSON-LD; ``published_at`` keeps the page's time zone, with htmldate as the fallback.
+See docs/cleaning.md for the figures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from readability import Document as ReadabilityDocument
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from worker.clean.combine import agreement, first_running_text, is_link_list, vote, word_count
+from worker.clean.combine import agreement, contained_share, first_running_text, is_link_list, vote, word_count
 from worker.clean.dates import parse_datetime
 from worker.errors import Rejected
 
@@ -40,15 +42,18 @@ _PUBLISHED_XPATHS = (
 )
 _BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt"})
 
-# The vote runs only where trafilatura's two cheap modes (fast, and fast with favor_precision) share less than
-# this share of their words, or fast's body is a link list; then fast and these modes vote on each paragraph,
-# and a paragraph stays when MIN_VOTES of the three contain it.
-SKIP_VOTE_AGREEMENT = 0.9
+# The vote runs where the body is a link list and, with the html_vote setting, where trafilatura's default body
+# and its cheap precision mode (fast, favor_precision) share less than this share of their words. Then the body
+# and these modes vote on each paragraph, and a paragraph stays when MIN_VOTES of the three contain it.
+VOTE_BELOW_AGREEMENT = 0.9
 _VOTING_MODES: tuple[dict[str, bool], ...] = ({"favor_precision": True}, {"favor_recall": True})
 MIN_VOTES = 2
-# The recall path (readability-lxml's text as a further candidate) opens when the body has less than this share
-# of the words of the page's running text: its <p> text outside navigation, header, footer and asides.
+# The recall path opens when the body has less than this share of the words of the page's running text (its
+# <p> text outside navigation, header, footer and asides); 0 closes it. readability-lxml's text then replaces
+# the body when it holds RECALL_MIN_CONTAINED of the body's words and at least 1/share times as many words: a
+# story cut to less than half needs at least twice the words to be whole again.
 RECALL_BELOW_RUNNING_SHARE = 0.5
+RECALL_MIN_CONTAINED = 0.8
 _RUNNING_TEXT = "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]//text()"
 
 # The extractors delete unwanted elements one at a time, and each deletion searches the parent's children:
@@ -89,7 +94,9 @@ class HtmlParts:
     page_type: str | None = None
 
 
-def extract_html(html: str, url: str | None = None, max_elements: int = MAX_HTML_ELEMENTS) -> HtmlParts:
+def extract_html(
+    html: str, url: str | None = None, max_elements: int = MAX_HTML_ELEMENTS, html_vote: bool = False
+) -> HtmlParts:
     """Main text (one block per line) and metadata of one page; empty text if the page has none.
 
     Raises ``Rejected("too_large")`` for a page of more than ``max_elements`` elements, and
@@ -114,30 +121,46 @@ def extract_html(html: str, url: str | None = None, max_elements: int = MAX_HTML
         canonical_url=_first(tree, "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"),
         page_type=(meta.pagetype or "").lower() or None,
     )
-    parts.text = main_text(tree, html, url)
+    parts.text = main_text(tree, html, url, html_vote)
     return parts
 
 
-def main_text(tree: HtmlElement, html: str, url: str | None) -> str:
-    """The paragraphs most of trafilatura's three modes agree on, with the two guards (see module docstring).
+def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = False) -> str:
+    """trafilatura's body, voted on where it is a link list or (optionally) its modes disagree, with the two
+    guards (see module docstring).
 
     Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
     """
-    fast = _trafilatura(tree, url, fast=True)
-    precise = _trafilatura(tree, url, fast=True, favor_precision=True)
-    if agreement(fast, precise) >= SKIP_VOTE_AGREEMENT and not is_link_list(fast):
-        candidates = [fast]
-    else:  # the cheap modes disagree: the costlier ones, with trafilatura's fallbacks, vote
-        modes = [fast, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
+    body = _trafilatura(tree, url)
+    candidates = [body]
+    if is_link_list(body) or (html_vote and _disagrees(body, tree, url)):
+        modes = [body, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
         candidates = [vote(modes, MIN_VOTES), *modes]
     if needs_recall(candidates[0], tree):
-        candidates = sorted([*candidates, _readability(html)], key=word_count, reverse=True)
+        wider = _readability(html)
+        if extends(wider, candidates[0]):
+            candidates.insert(0, wider)
     return first_running_text(candidates)
+
+
+def _disagrees(body: str, tree: HtmlElement, url: str | None) -> bool:
+    precise = _trafilatura(tree, url, fast=True, favor_precision=True)
+    return agreement(body, precise) < VOTE_BELOW_AGREEMENT
 
 
 def needs_recall(body: str, tree: HtmlElement) -> bool:
     """True when ``body`` has less than ``RECALL_BELOW_RUNNING_SHARE`` of the words of the page's running text."""
     return word_count(body) < RECALL_BELOW_RUNNING_SHARE * word_count(" ".join(tree.xpath(_RUNNING_TEXT)))
+
+
+def extends(wider: str, body: str) -> bool:
+    """True when ``wider`` holds ``RECALL_MIN_CONTAINED`` of ``body``'s words and makes it whole again: at least
+    1 / ``RECALL_BELOW_RUNNING_SHARE`` times its words, and not a link list."""
+    return (
+        word_count(wider) >= word_count(body) / RECALL_BELOW_RUNNING_SHARE
+        and contained_share(body, wider) >= RECALL_MIN_CONTAINED
+        and not is_link_list(wider)
+    )
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, **mode: bool) -> str:
