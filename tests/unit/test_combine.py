@@ -23,6 +23,8 @@ from worker.clean.combine import (
 )
 from worker.clean.html import _drop_noise, _readability, _trafilatura, extends, extract_html, needs_recall
 from worker.errors import Rejected
+from worker.pipeline import Message, clean_message
+from worker.settings import Settings
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,3 +149,14 @@ def test_a_longer_readability_text_that_does_not_make_the_body_whole_is_not_take
     page, body = _bundled_page("web-extraction-multilingual/html/dw.com.colonial.html.gz")
     assert needs_recall(body, load_html(page)) and word_count(_readability(page)) > word_count(body)
     assert extract_html(page).text == body
+
+
+def test_the_html_vote_setting_reaches_the_worker_s_clean_stage() -> None:
+    """An article-extraction page where trafilatura's modes disagree: with the vote, a block of teasers of other
+    stories that only the default body keeps is voted out."""
+    name = "article-extraction-benchmark/html/d90bda7ed14df19574f4ca8b1ccde5752a78f40058af1393e81cc99adb3e8756.html.gz"
+    page = gzip.decompress((DATA_DIR / name).read_bytes())
+    message = Message(page, b"page.html", "news.raw", 0, 0, NOW)
+    plain, voted = (clean_message(message, Settings(html_vote=vote)).body for vote in (False, True))
+    assert word_count(voted) < word_count(plain)
+    assert contained_share(voted, plain) == 1.0
