@@ -8,7 +8,7 @@ import pytest
 from schemas import ArticleContent, RawArticle
 from worker.clean import clean_article
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, decide, detect, normalize_tag
-from worker.entities import MODEL_LABELS, EntityExtractor, ModelLoadError, countries_by_name
+from worker.entities import MODEL_LABELS, EntityExtractor, ModelLoadError, blank_foreign, countries_by_name
 from worker.entities.canonical import Span, canonicalize, country_code, country_names
 from worker.settings import Settings
 
@@ -170,3 +170,33 @@ def test_a_country_name_inside_a_longer_name_is_not_linked_except_before_a_germa
     assert [e.text for e in countries_by_name([("body", spanish, 0)], "es", 10_000)] == ["Argentina", "Mauricio"]
     german = "Wir machen in Deutschland Urlaub."
     assert [e.ids for e in countries_by_name([("body", german, 0)], "de", 10_000)] == [{"iso3166": "DE"}]
+
+
+def test_a_paragraph_in_another_language_is_not_read_by_the_article_s_model(extractor):
+    english = "Prime Minister Mark Carney met the President of the European Commission in Brussels on Tuesday."
+    german = (
+        "Der Bürgermeister von Hamburg, Peter Tschentscher, sagte am Abend, die Stadt werde den Hafen weiter"
+        " ausbauen und mit Rotterdam zusammenarbeiten."
+    )
+    closing = "Carney later flew to Ottawa, where he briefed reporters on the talks with Brussels."
+    body = "\n\n".join([english, german, closing])
+    [found] = extractor.extract([article("en", body)])
+    texts = {e.text for e in found.entities}
+    assert {"Mark Carney", "Brussels", "Ottawa"} <= texts
+    assert not texts & {"Peter Tschentscher", "Hamburg", "Rotterdam"}, texts
+    german_starts = body.index(german)
+    outside = [m for e in found.entities for m in e.mentions if m.field == "body"]
+    assert outside and all(m.end <= german_starts or m.start >= german_starts + len(german) for m in outside)
+    assert all(body[m.start : m.end].split()[-1] in closing + english for m in outside)  # offsets unchanged
+
+
+def test_blanking_keeps_offsets_and_leaves_the_article_s_own_language_alone():
+    french = "Le président de la République a reçu les représentants des syndicats à l'Élysée pour une longue réunion."
+    english = (
+        "The council approved the harbor budget on Tuesday after a long debate about the cost of dredging the port."
+    )
+    text = f"{english}\n\n{french}\n\n{english}"
+    blanked = blank_foreign(text, "en")
+    assert len(blanked) == len(text) and blanked.split("\n\n")[1].strip() == ""
+    assert blanked.split("\n\n")[0] == english == blanked.split("\n\n")[2]
+    assert [part.strip() for part in blank_foreign(text, "fr").split("\n\n")] == ["", french, ""]

@@ -1,7 +1,8 @@
 """Entities core: batched spaCy NER over title, dek, lede and body, then per-document canonicalization.
 
 Each article goes to the model configured for its language, or to none: a model never sees text of a language
-it was not trained for. Without a model, countries are still found by their names in the article's language.
+it was not trained for, not even a paragraph of another language inside an article of its own (those are blanked
+for it). Without a model, countries are still found by their names in the article's language.
 No Kafka, no asyncio. Models are Python packages installed from PyPI; nothing is downloaded at run time.
 """
 
@@ -21,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from schemas import ArticleContent, EntitiesStatus, Entity, Field_
-from worker.clean.language import UNDETERMINED
+from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, detect
 from worker.entities.canonical import Span, canonicalize, country_forms, join_split_names, starts_sentence
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ MODEL_LABELS = {"PER": "PERSON"}
 _NEXT_WORD = re.compile(r" (\w)")
 # Scripts written without spaces between words: a name cannot be matched as a whole word there.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+_WORD = re.compile(r"\w+")
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]*)*")
+# A body paragraph of at least FOREIGN_MIN_CHARS characters with fewer than FOREIGN_BELOW_STOP_SHARE of its words
+# among the model language's stop words is checked by py3langid, and blanked for the model when it is confidently
+# another language: the check runs on under 3 % of English and French paragraphs (docs/languages.md).
+FOREIGN_MIN_CHARS = 100
+FOREIGN_BELOW_STOP_SHARE = 0.25
 
 
 def load_model(name: str) -> Language:
@@ -134,7 +142,12 @@ class EntityExtractor:
                 routed[language].layouts.append(_layout(article))
         for language, group in routed.items():
             nlp, name = self.models[language], self.model_names[language]
-            texts = [FIELD_SEPARATOR.join(text for _, text, _ in layout)[: self.max_chars] for layout in group.layouts]
+            texts = [
+                FIELD_SEPARATOR.join(
+                    blank_foreign(text, language) if field_ == "body" else text for field_, text, _ in layout
+                )[: self.max_chars]
+                for layout in group.layouts
+            ]
             docs = [doc for batch in self._batches(texts) for doc in nlp.pipe(batch, batch_size=len(batch))]
             for index, doc, layout in zip(group.indices, docs, group.layouts, strict=True):
                 found[index] = Annotation(_entities(doc, layout, language), "model", name)
@@ -151,6 +164,35 @@ class EntityExtractor:
             batches[-1].append(text)
             chars += len(text)
         return batches
+
+
+def blank_foreign(text: str, language: str) -> str:
+    """``text`` with its paragraphs that are confidently in another language than ``language`` replaced by spaces
+    (offsets unchanged), so that the model of ``language`` does not read them."""
+    stop_words = _stop_words(language)
+    if not stop_words:
+        return text
+    blanked = text
+    for paragraph in _PARAGRAPH.finditer(text):
+        chunk = paragraph.group()
+        if len(chunk) < FOREIGN_MIN_CHARS:
+            continue
+        words = [word.casefold() for word in _WORD.findall(chunk)]
+        if words and sum(word in stop_words for word in words) >= FOREIGN_BELOW_STOP_SHARE * len(words):
+            continue
+        detected, probability = detect(chunk)
+        if detected != language and probability >= MIN_CONFIDENCE:
+            blanked = blanked[: paragraph.start()] + " " * len(chunk) + blanked[paragraph.end() :]
+    return blanked
+
+
+@lru_cache(maxsize=32)
+def _stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words of ``language`` (empty when spaCy has none)."""
+    try:
+        return frozenset(spacy.util.get_lang_class(language).Defaults.stop_words)
+    except ImportError:
+        return frozenset()
 
 
 def _model_name(nlp: Language) -> str:
