@@ -71,6 +71,14 @@ def test_springfield_is_resolved_by_its_state_or_left_unlinked():
     assert gazetteer().places[found["Springfield"].ids["geonames"]].admin1 == "IL"
 
 
+def test_a_state_named_elsewhere_in_the_article_does_not_pick_a_smaller_namesake():
+    text = "Minnesota beat Buffalo, and Buffalo, Minnesota, cheered."
+    found = entities(text, [("Minnesota", "GPE"), ("Buffalo", "GPE")])
+    assert gazetteer().places[found["Buffalo"].ids["geonames"]].admin1 == "MN"  # written right after it
+    found = entities("Minnesota beat Buffalo.", [("Minnesota", "GPE"), ("Buffalo", "GPE")])
+    assert found["Buffalo"].ids == {}  # the Sabres' Buffalo, New York, is larger
+
+
 def test_georgia_is_never_linked_the_state_and_the_country_share_the_name():
     found = entities("Georgia and the United States.", [("Georgia", "GPE"), ("the United States", "GPE")])
     assert found["Georgia"].ids == {}
@@ -81,7 +89,7 @@ def test_georgia_is_never_linked_the_state_and_the_country_share_the_name():
     [
         ("München und Deutschland.", [("München", "LOC"), ("Deutschland", "LOC")], "de", MUNICH),
         ("Munich, Germany.", [("Munich", "GPE"), ("Germany", "GPE")], "en", MUNICH),
-        ("Il vit à Londres.", [("Londres", "LOC")], "fr", LONDON),
+        ("Il vit à Londres, au Royaume-Uni.", [("Londres", "LOC"), ("Royaume-Uni", "LOC")], "fr", LONDON),
         ("Il vit en Californie.", [("Californie", "LOC")], "fr", 5332921),
     ],
 )
@@ -98,13 +106,29 @@ def test_a_name_that_is_no_place_is_not_linked():
     assert found["Narnia"].ids == {}
 
 
-def test_a_small_town_named_alone_is_not_linked_a_large_city_is():
+def test_a_city_named_alone_is_not_linked_unless_the_alone_rule_is_on():
     places = gazetteer()
     (st_thomas,) = places.candidates("St. Thomas")  # Ontario; the Virgin Islands' is not in the data
     assert resolve([st_thomas], set(), set()) is None
     assert resolve([st_thomas], {"CA"}, set()) == st_thomas
     (dubai,) = places.candidates("Dubai")
-    assert resolve([dubai], set(), set()) == dubai
+    assert resolve([dubai], set(), set()) is None
+    assert resolve([dubai], set(), set(), alone=100_000) == dubai
+    assert resolve([st_thomas], set(), set(), alone=100_000) is None
+
+
+def test_a_us_town_needs_its_state_named_the_country_is_not_enough():
+    text = "NASA found water on Jupiter, the United States said."
+    assert entities(text, [("Jupiter", "GPE"), ("the United States", "GPE")])["Jupiter"].ids == {}
+    found = entities("Jupiter, Florida, voted.", [("Jupiter", "GPE"), ("Florida", "GPE")])
+    assert found["Jupiter"].ids == {"geonames": 4160610}
+    assert found["Florida"].ids == {"geonames": 4155751}  # also a city in Uruguay and in Cuba: the state here
+
+
+def test_a_place_name_that_is_a_persons_name_in_the_article_is_not_linked():
+    text = "John Durham spoke in the United States. Durham might indict."
+    found = entities(text, [("John Durham", "PERSON"), ("the United States", "GPE"), ("Durham", "GPE")])
+    assert found["Durham"].ids == {}
 
 
 def test_codes_and_a_small_towns_alternate_names_are_not_names():

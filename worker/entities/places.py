@@ -8,6 +8,8 @@ several places share is linked only when the article's linked countries or named
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,9 +28,11 @@ _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
 # ``Tsingtao``); a small town's are mostly former names and districts (``Empire``, ``Palais-Bourbon``).
 ALTERNATE_NAMES_MIN_POPULATION = 100_000
-# A name of one city is that city without its country named only when the city is this large (``Dubai``), not
-# a town that shares a name with a place the data lacks (``St. Thomas``, Ontario, for the Virgin Islands').
-KNOWN_ALONE_MIN_POPULATION = 100_000
+# Off: a name of one city is not linked without its country or state named. ``bench/places.py`` measures the
+# alternative (a city this large linked alone: ``Dubai``, but also ``Charlotte`` the reader who sent a joke).
+KNOWN_ALONE_MIN_POPULATION: int | None = None
+CITY_STATE_KM = 30
+US_CITY_MIN_POPULATION = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,9 @@ class Gazetteer:
         self.names = names
         self.countries = countries  # ISO 3166-1 alpha-2 → GeoNames id
         self.states = {p.admin1: p for p in places if p.is_state}
+        self.regions: dict[tuple[str, str], list[Place]] = defaultdict(list)
+        for place in places:
+            self.regions[place.country_code, place.admin1].append(place)
 
     def candidates(self, text: str, language: str = "en") -> list[Place]:
         """Every place ``text`` can name: a city's name or alternate name, a state's name in ``language``."""
@@ -66,6 +73,20 @@ class Gazetteer:
         if (state := state_names(language).get(key)) and self.states[state] not in found:
             found.append(self.states[state])
         return found
+
+    def names_a_region_too(self, place: Place, text: str, language: str) -> bool:
+        """The name is also a first-level region of the city's country, which the data lacks (``Quebec``,
+        ``Oaxaca``, ``Gaza``): ambiguous, unless the city is a city-state."""
+        if (place.country_code, _key(text)) not in region_names(language):
+            return False
+        # A city-state (Berlin, Wien) holds every city of its region: its districts, none farther than 30 km.
+        return any(_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1])
+
+
+def _km(a: Place, b: Place) -> float:
+    """Equirectangular distance: exact enough at tens of kilometres."""
+    x = math.radians((b.lon or 0) - (a.lon or 0)) * math.cos(math.radians(((a.lat or 0) + (b.lat or 0)) / 2))
+    return 6371 * math.hypot(x, math.radians((b.lat or 0) - (a.lat or 0)))
 
 
 def _written_as_name(name: str) -> bool:
@@ -117,43 +138,100 @@ def state_names(language: str) -> dict[str, str]:
     }
 
 
-def resolve(candidates: list[Place], countries: set[str], states: set[str]) -> Place | None:
+@lru_cache(maxsize=64)
+def region_names(language: str) -> frozenset[tuple[str, str]]:
+    """(country, casefolded name) of the first-level regions outside the US (whose states are places here),
+    in English and in ``language``, with the short form of an inverted name (``Madrid`` of ``Madrid,
+    Comunidad de``), from pycountry's ISO 3166-2 names and translations."""
+    catalogs = {_catalog("iso3166-2", "en"), _catalog("iso3166-2", language)} - {None}
+    return frozenset(
+        (region.country_code, _key(form))
+        for region in pycountry.subdivisions
+        if region.parent_code is None and region.country_code != _US
+        for catalog in catalogs
+        for name in [catalog.gettext(region.name)]
+        for form in {name, re.split(r", | \(", name)[0]}
+    )
+
+
+def resolve(
+    candidates: list[Place],
+    countries: set[str],
+    states: set[str],
+    alone: int | None = KNOWN_ALONE_MIN_POPULATION,
+    next_to: frozenset[str] = frozenset(),
+) -> Place | None:
     """The one place a name means in an article, else None (docs/languages.md, "Cities and regions").
 
     Among the places of that name, those in a US state the article names, else those in a country it links
-    (``countries``); exactly one must be left, and a place kept by its country alone must be the largest of the
-    name (``Paris`` with ``United States`` is not Paris, Texas). A name of one place needs no context when it
-    is a state or a city of ``KNOWN_ALONE_MIN_POPULATION``.
+    (``countries``); exactly one must be left. A place kept by its state must be the largest in the US of the
+    name, unless the state is written right after it (``next_to``: ``Springfield, Illinois``; the Minnesota
+    Wild do not make the Buffalo Sabres' city Buffalo, Minnesota). A place kept by its country alone must be the largest of the name
+    (``Paris`` with ``United States`` is not Paris, Texas) and, in the US, whose states the data has, a city of
+    ``US_CITY_MIN_POPULATION`` people or more (``Jupiter``, Florida, is not the planet). With ``alone``, the
+    name of one city of at least that population needs no context.
     """
     if by_state := [c for c in candidates if c.country_code == _US and c.admin1 in states]:
-        return by_state[0] if len(by_state) == 1 else None
+        if len(by_state) > 1:
+            return None
+        (place,) = by_state
+        in_us = [c for c in candidates if c.country_code == _US]
+        return place if place.admin1 in next_to or _size(place) == max(map(_size, in_us)) else None
     by_country = [c for c in candidates if c.country_code in countries]
     if len(by_country) == 1:
-        largest = max(c.population or 0 for c in candidates)
-        return by_country[0] if (by_country[0].population or 0) == largest else None
-    if len(candidates) == 1 and not by_country:
-        only = candidates[0]
-        return only if only.is_state or (only.population or 0) >= KNOWN_ALONE_MIN_POPULATION else None
+        (place,) = by_country
+        if _size(place) < max(map(_size, candidates)):
+            return None
+        return None if place.country_code == _US and _size(place) < US_CITY_MIN_POPULATION else place
+    if alone is not None and len(candidates) == 1 and not by_country and _size(candidates[0]) >= alone:
+        return candidates[0]
     return None
 
 
-def link_places(entities: list[Entity], language: str) -> list[Entity]:
-    """``entities`` with GeoNames ids: countries get theirs, GPE/LOC names of a city or US state are linked."""
+def _size(place: Place) -> float:
+    return math.inf if place.is_state else place.population or 0
+
+
+def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN_ALONE_MIN_POPULATION) -> list[Entity]:
+    """``entities`` with GeoNames ids: countries get theirs, GPE/LOC names of a city or US state are linked
+    (``alone``: see ``resolve``).
+
+    A name that is also a word of a person's name in the article (``Durham`` of ``John Durham``) is left
+    unlinked: the model tags such surnames as places too.
+    """
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
     ambiguous = _ambiguous_names(language)  # ``Luxembourg``: the country, the province or the city
+    ambiguous |= {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
     found = {
         e.canonical: places.candidates(e.text, language)
         for e in entities
         if e.label in _LINKED_LABELS and "iso3166" not in e.ids and _key(e.text) not in ambiguous
     }
-    # A state is named when its name is no city's too (``New York``, ``Washington`` are not evidence).
-    states = {c[0].admin1 for c in found.values() if len(c) == 1 and c[0].is_state}
+    # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
+    # the US.
+    state_of = {
+        canonical: state.admin1
+        for canonical, candidates in found.items()
+        for state in candidates
+        if state.is_state and not any(c.country_code == _US and not c.is_state for c in candidates)
+    }
+    states = set(state_of.values())
+    if states:
+        countries.add(_US)
+    # ``Springfield, Illinois``: a state's mention two characters after one of the name's, in the same field.
+    starts = {
+        (m.field, m.start): state_of[e.canonical] for e in entities if e.canonical in state_of for m in e.mentions
+    }
     linked = []
     for entity in entities:
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
-        elif entity.canonical in found and (place := resolve(found[entity.canonical], countries, states)):
+        elif (
+            entity.canonical in found
+            and (place := resolve(found[entity.canonical], countries, states, alone, _next_to(entity, starts)))
+            and not places.names_a_region_too(place, entity.text, language)
+        ):
             entity = entity.model_copy(
                 update={
                     "country_code": place.country_code,
@@ -163,3 +241,8 @@ def link_places(entities: list[Entity], language: str) -> list[Entity]:
             )
         linked.append(entity)
     return linked
+
+
+def _next_to(entity: Entity, starts: dict[tuple[str, int], str]) -> frozenset[str]:
+    """The states written right after a mention of ``entity``, as ``, `` or one space."""
+    return frozenset(state for m in entity.mentions for gap in (1, 2) if (state := starts.get((m.field, m.end + gap))))
