@@ -181,6 +181,8 @@ def score(name: str, rule: str, found: list[Found]) -> None:
         f"  of the correct, {metonymy} name a team, government or university by its place; counted wrong:"
         f" {(verdicts['correct'] - metonymy) / max(checked, 1):.3f}"
     )
+    wrong = [f.entity.text for f in linked if (label := labels.get(f.key)) and label["verdict"] == "wrong"]
+    print(f"  wrong: {wrong}")
     unlinked_labels = {(r["article"], r["canonical"]): r for r in read(LABELS / f"{name}-unlinked.jsonl")}
     sampled = [unlinked_labels[f.key] for f in unlinked if f.key in unlinked_labels]
     kinds = Counter(r["verdict"] for r in sampled)
