@@ -110,7 +110,7 @@ class EntityExtractor:
         self.batch_chars = batch_chars
         self.max_chars = max_chars
         self.model_names = {language: _model_name(nlp) for language, nlp in self.models.items()}
-        gazetteer()  # built at start (2–3 s), not in the first batch, where it would stall the event loop
+        gazetteer()  # built at start (1–2 s), not in the first batch, where it would stall the event loop
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntityExtractor:
