@@ -131,6 +131,13 @@ def test_a_place_name_that_is_a_persons_name_in_the_article_is_not_linked():
     assert found["Durham"].ids == {}
 
 
+def test_a_city_named_like_its_region_is_not_linked_unless_a_city_state():
+    quebec = entities("Quebec and Canada.", [("Quebec", "GPE"), ("Canada", "GPE")])["Quebec"]
+    assert quebec.ids == {}  # the province or Québec City
+    berlin = entities("Berlin and Germany.", [("Berlin", "GPE"), ("Germany", "GPE")])["Berlin"]
+    assert berlin.ids == {"geonames": 2950159}  # the Land is the city
+
+
 def test_codes_and_a_small_towns_alternate_names_are_not_names():
     places = gazetteer()
     assert places.candidates("LAS") == []  # Las Vegas' airport code
