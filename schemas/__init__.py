@@ -14,7 +14,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_DIR = Path(__file__).parent
 
 Field_ = Literal["title", "subtitle", "description", "body"]
@@ -83,7 +83,7 @@ class Origin(Record):
 class ArticleContent(Record):
     """What cleaning knows about one article; shared by the cleaned and the enriched record."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     id: str = Field(description="Input id, else hash of the canonical URL, else of the normalized body.")
     url: str | None = None
     canonical_url: str | None = None
@@ -126,6 +126,11 @@ class Mention(Record):
     end: int = Field(ge=0)
 
 
+class Coordinates(Record):
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS 84 degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, WGS 84 degrees.")
+
+
 class Entity(Record):
     text: str = Field(description="Most complete surface form in the document.")
     label: str = Field(
@@ -133,10 +138,15 @@ class Entity(Record):
         " models (French)."
     )
     canonical: str = Field(description="Key that all aliases of this entity share.")
-    country_code: str | None = Field(None, description="ISO 3166-1 alpha-2 code when the entity is a country.")
-    ids: dict[str, str | int] = Field(
-        default_factory=dict, description='Ids of the thing in public registries: {"iso3166": "FR"} for a country.'
+    country_code: str | None = Field(
+        None, description="ISO 3166-1 alpha-2 code of the country, or of the country a linked city or region is in."
     )
+    ids: dict[str, str | int] = Field(
+        default_factory=dict,
+        description='Ids of the thing in public registries: {"iso3166": "FR", "geonames": 3017382} for a country,'
+        ' {"geonames": 2988507} for a city or region (GeoNames, CC BY 4.0).',
+    )
+    coordinates: Coordinates | None = Field(None, description="Where a linked city is, from GeoNames.")
     count: int = Field(ge=1)
     salience: float = Field(
         ge=0,
@@ -176,7 +186,7 @@ class DuplicateVerdict(Record):
     """Output on ``news.duplicates``, keyed by ``id``: a later copy of a story already published (``exact``,
     ``near``), or the same id sent again with a body it already had (``resubmitted``)."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     id: str
     duplicate_of: str
     kind: DuplicateKind
@@ -189,7 +199,7 @@ class DuplicateVerdict(Record):
 class DeadLetter(Record):
     """Output on ``news.deadletter``: input a stage could not turn into a record, with its exact bytes."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     stage: Stage
     reason: DeadLetterReason
     detail: str

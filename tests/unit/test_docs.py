@@ -20,7 +20,7 @@ import pytest
 import typer.main
 import yaml
 
-from schemas import PUBLISHED, DeadLetterReason, DuplicateKind, Entity, Mention, Origin, PipelineInfo
+from schemas import PUBLISHED, Coordinates, DeadLetterReason, DuplicateKind, Entity, Mention, Origin, PipelineInfo
 from tests.conftest import ROOT
 from worker.cli import cli
 from worker.settings import Settings
@@ -236,7 +236,13 @@ def test_the_readme_links_resolve():
 
 def test_the_records_page_names_every_field_of_every_published_record():
     records = (ROOT / "docs" / "records.md").read_text()
-    nested = {"entities": Entity, "pipeline": PipelineInfo, "origin": Origin, "mentions": Mention}
+    nested = {
+        "entities": Entity,
+        "pipeline": PipelineInfo,
+        "origin": Origin,
+        "mentions": Mention,
+        "coordinates": Coordinates,
+    }
     models = [*PUBLISHED.values(), *nested.values()]
     missing = [
         f"{model.__name__}.{name}" for model in models for name in model.model_fields if f"`{name}`" not in records

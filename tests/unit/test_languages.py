@@ -37,10 +37,10 @@ def test_each_article_goes_to_the_model_of_its_language_in_a_mixed_batch(extract
     french = {e.canonical: e for e in found[0].entities}
     assert {"Emmanuel Macron", "Angela Merkel"} <= {c for c, e in french.items() if e.label == "PERSON"}
     assert {c: e.ids for c, e in french.items() if e.ids} == {
-        "France": {"iso3166": "FR"},
-        "Germany": {"iso3166": "DE"},
-        "United States": {"iso3166": "US"},
-        "Russia": {"iso3166": "RU"},
+        "France": {"iso3166": "FR", "geonames": 3017382},
+        "Germany": {"iso3166": "DE", "geonames": 2921044},
+        "United States": {"iso3166": "US", "geonames": 6252001},
+        "Russia": {"iso3166": "RU", "geonames": 2017370},
     }
     assert french["Germany"].text == "Allemagne" and french["Germany"].label == "GPE"
 
@@ -48,9 +48,9 @@ def test_each_article_goes_to_the_model_of_its_language_in_a_mixed_batch(extract
 def test_without_a_model_only_countries_named_in_the_language_are_linked(extractor):
     [german] = extractor.extract([article("de", GERMAN, title="Merkel in Washington")])
     assert [(e.text, e.ids, e.label) for e in german.entities] == [
-        ("Frankreich", {"iso3166": "FR"}, "GPE"),
-        ("USA", {"iso3166": "US"}, "GPE"),
-        ("Russland", {"iso3166": "RU"}, "GPE"),
+        ("Frankreich", {"iso3166": "FR", "geonames": 3017382}, "GPE"),
+        ("USA", {"iso3166": "US", "geonames": 6252001}, "GPE"),
+        ("Russland", {"iso3166": "RU", "geonames": 2017370}, "GPE"),
     ]
     body = "El presidente viajó a Francia, Alemania y Estados Unidos; en Georgia no hubo acuerdo."
     [spanish] = extractor.extract([article("es", body)])
@@ -169,7 +169,9 @@ def test_a_country_name_inside_a_longer_name_is_not_linked_except_before_a_germa
     spanish = "Durante el gobierno de Mauricio Macri, Argentina negoció en San Martín y viajó a Mauricio."
     assert [e.text for e in countries_by_name([("body", spanish, 0)], "es", 10_000)] == ["Argentina", "Mauricio"]
     german = "Wir machen in Deutschland Urlaub."
-    assert [e.ids for e in countries_by_name([("body", german, 0)], "de", 10_000)] == [{"iso3166": "DE"}]
+    assert [e.ids for e in countries_by_name([("body", german, 0)], "de", 10_000)] == [
+        {"iso3166": "DE", "geonames": 2921044}
+    ]
 
 
 def test_a_paragraph_in_another_language_is_not_read_by_the_article_s_model(extractor):

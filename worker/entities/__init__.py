@@ -2,7 +2,8 @@
 
 Each article goes to the model configured for its language, or to none: a model never sees text of a language
 it was not trained for, not even a paragraph of another language inside an article of its own (those are blanked
-for it). Without a model, countries are still found by their names in the article's language.
+for it). Without a model, countries are still found by their names in the article's language. Places the model
+finds are linked to GeoNames (``places.py``).
 No Kafka, no asyncio. Models are Python packages installed from PyPI; nothing is downloaded at run time.
 """
 
@@ -24,6 +25,7 @@ from spacy.tokens import Doc
 from schemas import ArticleContent, EntitiesStatus, Entity, Field_
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, detect
 from worker.entities.canonical import Span, canonicalize, country_forms, join_split_names, starts_sentence
+from worker.entities.places import gazetteer, link_places
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -116,6 +118,7 @@ class EntityExtractor:
         self.batch_chars = batch_chars
         self.max_chars = max_chars
         self.model_names = {language: _model_name(nlp) for language, nlp in self.models.items()}
+        gazetteer()  # built at start (1–2 s), not in the first batch, where it would stall the event loop
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntityExtractor:
@@ -212,7 +215,7 @@ def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) ->
                 spans.append(Span(field_, start, start + len(ent.text), ent.text, label, first))
                 break
     field_texts = {field_: text for field_, text, _ in layout}
-    return canonicalize(join_split_names(spans, field_texts), field_texts, language)
+    return link_places(canonicalize(join_split_names(spans, field_texts), field_texts, language), language)
 
 
 def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_chars: int) -> list[Entity]:
@@ -232,7 +235,7 @@ def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_
         if language == "de" or not _capitalized_word_at(text, m.end())
     ]
     texts = {field_: text for field_, text, _ in layout}
-    return canonicalize(spans, texts, language, untagged=False) if spans else []
+    return link_places(canonicalize(spans, texts, language, untagged=False), language) if spans else []
 
 
 def _capitalized_word_at(text: str, end: int) -> bool:

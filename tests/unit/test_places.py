@@ -1,0 +1,165 @@
+"""Cities and US states linked to GeoNames: by the article's other places, else left unlinked."""
+
+import orjson
+import pytest
+
+from schemas import SCHEMA_VERSION, Coordinates, EnrichedArticle, Entity
+from worker.entities.canonical import Span, canonicalize, starts_sentence
+from worker.entities.places import gazetteer, link_places, resolve
+
+pytestmark = pytest.mark.unit
+
+PARIS_FRANCE, PARIS_TEXAS, LONDON, MUNICH, TORONTO = 2988507, 4717560, 2643743, 2867714, 6167865
+
+
+def entities(text: str, found: list[tuple[str, str]], language: str = "en") -> dict[str, Entity]:
+    """The linked entities of ``text`` for each (surface, label), by text."""
+    spans, cursor = [], 0
+    for surface, label in found:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        spans.append(Span("body", start, start + len(surface), surface, label, starts_sentence(text[:start])))
+    return {e.text: e for e in link_places(canonicalize(spans, {"body": text}, language), language)}
+
+
+def test_a_city_is_linked_with_its_id_coordinates_and_country():
+    toronto = entities("Toronto, Canada, voted.", [("Toronto", "GPE"), ("Canada", "GPE")])["Toronto"]
+    assert toronto.ids == {"geonames": TORONTO}
+    assert toronto.country_code == "CA"
+    assert (toronto.coordinates.lat, toronto.coordinates.lon) == (
+        pytest.approx(43.7, abs=0.1),
+        pytest.approx(-79.4, abs=0.1),
+    )
+
+
+def test_a_country_keeps_its_iso_code_and_gains_its_geonames_id():
+    france = entities("France voted.", [("France", "GPE")])["France"]
+    assert france.ids == {"iso3166": "FR", "geonames": 3017382}
+    assert france.coordinates is None
+
+
+def test_paris_with_france_is_paris_france():
+    found = entities("Paris is the capital of France.", [("Paris", "GPE"), ("France", "GPE")])
+    assert found["Paris"].ids == {"geonames": PARIS_FRANCE}
+    assert found["Paris"].country_code == "FR"
+
+
+def test_paris_with_texas_named_is_paris_texas():
+    text = "Paris is a small town in Texas, United States."
+    found = entities(text, [("Paris", "GPE"), ("Texas", "GPE"), ("United States", "GPE")])
+    assert found["Paris"].ids == {"geonames": PARIS_TEXAS}
+    assert found["Paris"].country_code == "US"
+    assert found["Texas"].ids == {"geonames": 4736286}
+
+
+def test_paris_alone_or_with_only_the_united_states_is_left_unlinked():
+    assert entities("Paris was sunny.", [("Paris", "GPE")])["Paris"].ids == {}
+    # The larger Paris is not in a named country: the United States alone does not make it Paris, Texas.
+    found = entities("Paris and the United States.", [("Paris", "GPE"), ("the United States", "GPE")])
+    assert found["Paris"].ids == {}
+    assert found["Paris"].country_code is None
+
+
+def test_springfield_is_resolved_by_its_state_or_left_unlinked():
+    assert (
+        entities("Springfield, in the United States.", [("Springfield", "GPE"), ("the United States", "GPE")])[
+            "Springfield"
+        ].ids
+        == {}
+    )
+    found = entities("Springfield, Illinois, voted.", [("Springfield", "GPE"), ("Illinois", "GPE")])
+    assert gazetteer().places[found["Springfield"].ids["geonames"]].admin1 == "IL"
+
+
+def test_a_state_named_elsewhere_in_the_article_does_not_pick_a_smaller_namesake():
+    text = "Minnesota beat Buffalo, and Buffalo, Minnesota, cheered."
+    found = entities(text, [("Minnesota", "GPE"), ("Buffalo", "GPE")])
+    assert gazetteer().places[found["Buffalo"].ids["geonames"]].admin1 == "MN"  # written right after it
+    found = entities("Minnesota beat Buffalo.", [("Minnesota", "GPE"), ("Buffalo", "GPE")])
+    assert found["Buffalo"].ids == {}  # the Sabres' Buffalo, New York, is larger
+
+
+def test_georgia_is_never_linked_the_state_and_the_country_share_the_name():
+    found = entities("Georgia and the United States.", [("Georgia", "GPE"), ("the United States", "GPE")])
+    assert found["Georgia"].ids == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "language", "expected"),
+    [
+        ("München und Deutschland.", [("München", "LOC"), ("Deutschland", "LOC")], "de", MUNICH),
+        ("Munich, Germany.", [("Munich", "GPE"), ("Germany", "GPE")], "en", MUNICH),
+        ("Il vit à Londres, au Royaume-Uni.", [("Londres", "LOC"), ("Royaume-Uni", "LOC")], "fr", LONDON),
+        ("Il vit en Californie.", [("Californie", "LOC")], "fr", 5332921),
+    ],
+)
+def test_a_place_named_in_another_language(text, found, language, expected):
+    assert entities(text, found, language)[found[0][0]].ids == {"geonames": expected}
+
+
+def test_a_name_that_is_no_place_is_not_linked():
+    found = entities(
+        "Paris Hilton met Narnia officials in France.",
+        [("Paris Hilton", "PERSON"), ("Narnia", "GPE"), ("France", "GPE")],
+    )
+    assert found["Paris Hilton"].ids == {} and found["Paris Hilton"].coordinates is None
+    assert found["Narnia"].ids == {}
+
+
+def test_a_city_named_alone_is_not_linked_unless_the_alone_rule_is_on():
+    places = gazetteer()
+    (st_thomas,) = places.candidates("St. Thomas")  # Ontario; the Virgin Islands' is not in the data
+    assert resolve([st_thomas], set(), set()) is None
+    assert resolve([st_thomas], {"CA"}, set()) == st_thomas
+    (dubai,) = places.candidates("Dubai")
+    assert resolve([dubai], set(), set()) is None
+    assert resolve([dubai], set(), set(), alone=100_000) == dubai
+    assert resolve([st_thomas], set(), set(), alone=100_000) is None
+
+
+def test_a_us_town_needs_its_state_named_the_country_is_not_enough():
+    text = "NASA found water on Jupiter, the United States said."
+    assert entities(text, [("Jupiter", "GPE"), ("the United States", "GPE")])["Jupiter"].ids == {}
+    found = entities("Jupiter, Florida, voted.", [("Jupiter", "GPE"), ("Florida", "GPE")])
+    assert found["Jupiter"].ids == {"geonames": 4160610}
+    assert found["Florida"].ids == {"geonames": 4155751}  # also a city in Uruguay and in Cuba: the state here
+
+
+def test_a_place_name_that_is_a_persons_name_in_the_article_is_not_linked():
+    text = "John Durham spoke in the United States. Durham might indict."
+    found = entities(text, [("John Durham", "PERSON"), ("the United States", "GPE"), ("Durham", "GPE")])
+    assert found["Durham"].ids == {}
+
+
+def test_a_city_named_like_its_region_is_not_linked_unless_a_city_state():
+    quebec = entities("Quebec and Canada.", [("Quebec", "GPE"), ("Canada", "GPE")])["Quebec"]
+    assert quebec.ids == {}  # the province or Québec City
+    berlin = entities("Berlin and Germany.", [("Berlin", "GPE"), ("Germany", "GPE")])["Berlin"]
+    assert berlin.ids == {"geonames": 2950159}  # the Land is the city
+
+
+def test_codes_and_a_small_towns_alternate_names_are_not_names():
+    places = gazetteer()
+    assert places.candidates("LAS") == []  # Las Vegas' airport code
+    assert places.candidates("Palais-Bourbon") == []  # a district of Paris, and the National Assembly
+
+
+def test_the_record_carries_coordinates_and_schema_version_3():
+    assert SCHEMA_VERSION == 3
+    entity = Entity(
+        text="Toronto",
+        label="GPE",
+        canonical="Toronto",
+        country_code="CA",
+        ids={"geonames": TORONTO},
+        coordinates=Coordinates(lat=43.70011, lon=-79.4163),
+        count=1,
+        salience=1.0,
+        mentions=[],
+    )
+    record = orjson.loads(entity.model_dump_json())
+    assert record["coordinates"] == {"lat": 43.70011, "lon": -79.4163}
+    assert record["ids"] == {"geonames": TORONTO}
+    assert EnrichedArticle.model_json_schema()["properties"]["schema_version"]["const"] == 3
+    with pytest.raises(ValueError):
+        Coordinates(lat=91, lon=0)

