@@ -133,7 +133,7 @@ def country_code(text: str, language: str = "en") -> str | None:
     A name that is also a region of another country (``Georgia``, ``Luxembourg``, ``Niger``) is left unlinked.
     """
     key = " ".join(text.casefold().split())
-    if key in _ambiguous_names(language):
+    if key in ambiguous_country_names(language):
         return None
     if language != "en":
         return country_names(language).get(key)
@@ -152,7 +152,7 @@ def country_code(text: str, language: str = "en") -> str | None:
 _TERRITORY_TYPES = ("Outlying area", "Country", "Special municipality", "Overseas")
 
 
-def _catalog(domain: str, language: str) -> gettext.NullTranslations | None:
+def iso3166_catalog(domain: str, language: str) -> gettext.NullTranslations | None:
     """pycountry's translations of ``domain`` into ``language`` (English needs none), else None."""
     if language == "en":
         return gettext.NullTranslations()
@@ -170,7 +170,7 @@ def country_forms(language: str) -> dict[str, str]:
     de``) and ``LANGUAGE_ALIASES``. A name shared by two countries (``Corée``) or also a region of another
     country is left out; empty for a language pycountry has no translations for.
     """
-    catalog = _catalog("iso3166-1", language)
+    catalog = iso3166_catalog("iso3166-1", language)
     if catalog is None:
         return {}
     codes: dict[str, set[str]] = defaultdict(set)
@@ -185,7 +185,7 @@ def country_forms(language: str) -> dict[str, str]:
     by_key: dict[str, set[str]] = defaultdict(set)
     for form, form_codes in codes.items():
         by_key[form.casefold()] |= form_codes
-    ambiguous = _ambiguous_names(language)
+    ambiguous = ambiguous_country_names(language)
     return {
         form: next(iter(c))
         for form, c in codes.items()
@@ -200,9 +200,9 @@ def country_names(language: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _ambiguous_names(language: str) -> frozenset[str]:
+def ambiguous_country_names(language: str) -> frozenset[str]:
     """Country names (casefolded, in ``language``) that also name a region of another country."""
-    countries, regions = _catalog("iso3166-1", language), _catalog("iso3166-2", language)
+    countries, regions = iso3166_catalog("iso3166-1", language), iso3166_catalog("iso3166-2", language)
     if countries is None or regions is None:
         return frozenset()
     names = {}

