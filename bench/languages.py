@@ -7,7 +7,8 @@ In two deterministic halves of the pages (by a hash of the file name; the second
 - wrong-language entities: entities produced by a model whose language differs from the article's (checked
   by hand where ``<html lang>`` is wrong, ``bench/data/languages/``; else its ``<html lang>``; else the language
   the clean stage decided), for the configured models (``NEWS_INGEST_NER_MODELS``) and, as "before", for the
-  English model run on every article as it used to be;
+  English model run on every article as it used to be (whole texts), and on every article with the paragraphs
+  py3langid is sure are another language blanked (what that guard alone catches);
 - entities status per article, and countries linked by name in articles no model reads.
 
 Usage: ``python -m bench.languages [--eval-dir DIR]``.
@@ -23,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import orjson
 
@@ -147,11 +149,16 @@ def main() -> None:
         for name, samples in (("bodies", bodies), ("titles", titles), (f"{SHORT_MIN}-{SHORT_MAX} chars", shorts)):
             print("\n".join(detection_report(name, samples)))
 
-        before = english.extract([p.article.model_copy(update={"language": "en"}) for p in cleaned])
+        as_english = [p.article.model_copy(update={"language": "en"}) for p in cleaned]
+        with patch("worker.entities.blank_foreign", lambda text, language: text):  # the stage as it used to be
+            before = english.extract(as_english)
+        blanked = english.extract(as_english)
         wrong, total = wrong_language_entities(cleaned, found[half], routed.model_names)
         wrong_before, total_before = wrong_language_entities(cleaned, before, english.model_names)
+        wrong_blanked, total_blanked = wrong_language_entities(cleaned, blanked, english.model_names)
         unchecked, _ = wrong_language_entities(cleaned, found[half], routed.model_names, checked=False)
         print(f"  wrong-language entities: before (English model on all) {wrong_before} of {total_before}")
+        print(f"  English model on all, foreign paragraphs blanked: {wrong_blanked} of {total_blanked}")
         print(f"  wrong-language entities: after (routed by language)   {wrong} of {total}")
         print(
             f"  after, against <html lang> alone (wrong on {sum(p.checked is not None for p in cleaned)} pages): {unchecked}"
