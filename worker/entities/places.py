@@ -211,8 +211,19 @@ def _forms(name: str) -> set[str]:
 
 @lru_cache(maxsize=64)
 def region_names(language: str) -> frozenset[tuple[str, str]]:
-    """(country, casefolded name) of the first-level regions outside the US, in English and ``language``."""
-    return frozenset((region.country_code, name) for name, found in regions(language).items() for region in found)
+    """(country, casefolded name) of the first-level regions outside the US, by pycountry's own names and
+    their ``language`` translations, with the short form of an inverted name (``Madrid`` of ``Madrid, Comunidad
+    de``): the names a city is not linked by (``Quebec``). Not ``regions``' English translations: ``Kabul``,
+    the city, would be left unlinked for the province, which ``Kābul`` names here."""
+    catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
+    return frozenset(
+        (region.country_code, _key(form))
+        for region in pycountry.subdivisions
+        if region.parent_code is None and region.country_code != _US
+        for catalog in catalogs
+        for name in [catalog.gettext(region.name)]
+        for form in {name, re.split(r", | \(", name)[0]}
+    )
 
 
 def resolve(
