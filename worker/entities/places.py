@@ -36,9 +36,6 @@ ALTERNATE_NAMES_MIN_POPULATION = 100_000
 KNOWN_ALONE_MIN_POPULATION: int | None = None
 CITY_STATE_KM = 30
 US_CITY_MIN_POPULATION = 100_000
-# Off: a region's name is not linked when the article links no country. ``bench/places.py`` measures the
-# alternative (one first-level region of the name worldwide, and no city or country of it).
-REGION_ALONE = False
 # ``Catalunya [Cataluña]``, ``Wales [Cymru GB-CYM]``: pycountry puts another name, or a code, in brackets.
 _BRACKETED = re.compile(r" \[([^\]]*)\]")
 _CODE = re.compile(r"\b[A-Z]{2}-\w+\b")
@@ -268,11 +265,9 @@ def link_places(
     entities: list[Entity],
     language: str,
     alone: int | None = KNOWN_ALONE_MIN_POPULATION,
-    region_alone: bool = REGION_ALONE,
 ) -> list[Entity]:
     """``entities`` with their ids: countries get their GeoNames id, GPE/LOC names of a city or US state their
-    GeoNames id, names of another first-level region their ISO 3166-2 code (``alone``: see ``resolve``;
-    ``region_alone``: see ``resolve_region``).
+    GeoNames id, names of another first-level region their ISO 3166-2 code (``alone``: see ``resolve``).
 
     A name that is also a word of a person's name in the article (``Durham`` of ``John Durham``) is left
     unlinked: the model tags such surnames as places too. A country name that is also a region (``Georgia``)
@@ -318,24 +313,21 @@ def link_places(
                 if not any(r.country_code in countries - {place.country_code} for r in in_regions):
                     entity = _linked(entity, place)
             elif place is None or not place.is_state:
-                entity = _linked(entity, resolve_region(in_regions, candidates, countries, region_alone))
+                entity = _linked(entity, resolve_region(in_regions, candidates, countries))
         linked.append(entity)
     return linked
 
 
-def resolve_region(
-    found: tuple[Region, ...], cities: list[Place], countries: set[str], alone: bool = REGION_ALONE
-) -> Region | None:
+def resolve_region(found: tuple[Region, ...], cities: list[Place], countries: set[str]) -> Region | None:
     """The one first-level region of a country the article links with the name, unless a city of that country
-    has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region). With ``alone`` and no linked
-    country, the one region of the name worldwide, when no city has it."""
+    has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region). A region named in an article
+    that links no country is left unlinked: linking the one region of the name worldwide (and no city's) was
+    measured and linked none more on the three labelled sets (docs/languages.md)."""
     in_countries = [r for r in found if r.country_code in countries]
-    if len(in_countries) == 1:
-        (region,) = in_countries
-        return None if any(c.country_code == region.country_code for c in cities) else region
-    if alone and not countries and len(found) == 1 and not cities:
-        return found[0]
-    return None
+    if len(in_countries) != 1:
+        return None
+    (region,) = in_countries
+    return None if any(c.country_code == region.country_code for c in cities) else region
 
 
 def resolve_shared(key: str, language: str, countries: set[str]) -> Place | Region | str | None:
