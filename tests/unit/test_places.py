@@ -90,6 +90,8 @@ def test_georgia_is_what_the_articles_countries_decide():
     assert found["Georgia"].ids == {"iso3166": "GE", "geonames": 614540}  # the country
     assert found["Georgia"].country_code == "GE"
     assert entities("Georgia voted.", [("Georgia", "GPE")])["Georgia"].ids == {}
+    text = "Atlanta, Georgia, and Mexico."  # Atlanta can be in the state: not the country
+    assert entities(text, [("Atlanta", "GPE"), ("Georgia", "GPE"), ("Mexico", "GPE")])["Georgia"].ids == {}
 
 
 @pytest.mark.parametrize(

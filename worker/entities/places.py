@@ -261,11 +261,7 @@ def _size(place: Place) -> float:
     return math.inf if place.is_state else place.population
 
 
-def link_places(
-    entities: list[Entity],
-    language: str,
-    alone: int | None = KNOWN_ALONE_MIN_POPULATION,
-) -> list[Entity]:
+def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN_ALONE_MIN_POPULATION) -> list[Entity]:
     """``entities`` with their ids: countries get their GeoNames id, GPE/LOC names of a city or US state their
     GeoNames id, names of another first-level region their ISO 3166-2 code (``alone``: see ``resolve``).
 
@@ -298,13 +294,15 @@ def link_places(
         (m.field, m.start): state_of[e.canonical] for e in entities if e.canonical in state_of for m in e.mentions
     }
     named = regions(language)
+    # The states of the US cities the article's names can be (``Atlanta``: GA): ``Georgia`` may be that state.
+    us_city_states = {c.admin1 for candidates in found.values() for c in candidates if c.country_code == _US}
     linked = []
     for entity in entities:
         key = _key(entity.text)
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
         elif entity.label in _LINKED_LABELS and key in shared and key not in persons:
-            entity = _linked(entity, resolve_shared(key, language, countries))
+            entity = _linked(entity, resolve_shared(key, language, countries, us_city_states))
         elif entity.canonical in found:
             candidates, in_regions = found[entity.canonical], named.get(key, ())
             place = resolve(candidates, countries, states, alone, _next_to(entity, starts))
@@ -312,7 +310,7 @@ def link_places(
                 # A region of another linked country of the name (``Victoria``, Canada and Australia): either.
                 if not any(r.country_code in countries - {place.country_code} for r in in_regions):
                     entity = _linked(entity, place)
-            elif place is None or not place.is_state:
+            else:  # no city, or one named like its region (``Quebec``): the region, if it alone has the name
                 entity = _linked(entity, resolve_region(in_regions, candidates, countries))
         linked.append(entity)
     return linked
@@ -330,10 +328,13 @@ def resolve_region(found: tuple[Region, ...], cities: list[Place], countries: se
     return None if any(c.country_code == region.country_code for c in cities) else region
 
 
-def resolve_shared(key: str, language: str, countries: set[str]) -> Place | Region | str | None:
+def resolve_shared(
+    key: str, language: str, countries: set[str], us_city_states: set[str]
+) -> Place | Region | str | None:
     """A country name that is also a region (``Georgia``): the one region of the name in a country the article
     links (the US state with the United States), else the country (its alpha-2 code) when the article links
-    others but none with such a region (``Georgia`` with Russia and Armenia), else None."""
+    others but none with such a region (``Georgia`` with Russia and Armenia) and names no city that can be in
+    the US state of the name (``Atlanta``, ``Athens``), else None."""
     places, country = gazetteer(), shared_country(key, language)
     if country is None or country in countries:
         return country
@@ -342,6 +343,8 @@ def resolve_shared(key: str, language: str, countries: set[str]) -> Place | Regi
         in_countries.append(places.states[state])
     if len(in_countries) == 1:
         return in_countries[0]
+    if state in us_city_states:
+        return None
     return country if countries and not in_countries else None
 
 
