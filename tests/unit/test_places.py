@@ -216,3 +216,11 @@ def test_a_region_record_has_its_code_and_country_and_no_coordinates():
     record = orjson.loads(bavaria.model_dump_json())
     assert (record["ids"], record["country_code"], record["coordinates"]) == ({"iso3166_2": "DE-BY"}, "DE", None)
     assert "iso3166_2" in EnrichedArticle.model_json_schema()["$defs"]["Entity"]["properties"]["ids"]["description"]
+
+
+def test_a_city_named_like_a_region_of_another_linked_country_is_not_linked():
+    text = "Victoria, Canada, and Australia."  # the city in British Columbia, or the Australian state
+    found = entities(text, [("Victoria", "GPE"), ("Canada", "GPE"), ("Australia", "GPE")])
+    assert found["Victoria"].ids == {}
+    found = entities("Victoria, Australia.", [("Victoria", "GPE"), ("Australia", "GPE")])
+    assert found["Victoria"].ids == {"iso3166_2": "AU-VIC"}

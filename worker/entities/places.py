@@ -317,15 +317,16 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
 
 
 def resolve_region(found: tuple[Region, ...], cities: list[Place], countries: set[str]) -> Region | None:
-    """The one first-level region of a country the article links with the name, unless a city of that country
-    has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region). A region named in an article
+    """The one first-level region of a country the article links with the name, unless a city of a linked
+    country has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region; ``Victoria`` with
+    Canada and Australia). A region named in an article
     that links no country is left unlinked: linking the one region of the name worldwide (and no city's) was
     measured and linked none more on the three labelled sets (docs/languages.md)."""
     in_countries = [r for r in found if r.country_code in countries]
     if len(in_countries) != 1:
         return None
     (region,) = in_countries
-    return None if any(c.country_code == region.country_code for c in cities) else region
+    return None if any(c.country_code in countries for c in cities) else region
 
 
 def resolve_shared(
