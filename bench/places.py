@@ -1,4 +1,5 @@
-"""Places benchmark: cities and US states linked to GeoNames, scored against hand labels in bench/data/places/.
+"""Places benchmark: cities and US states linked to GeoNames, other first-level regions to ISO 3166-2, scored
+against hand labels in bench/data/places/.
 
 Two sets, each through the real clean stage and the entities stage with the configured models:
 - ``multilingual``: the 487 pages of bench/data/web-extraction-multilingual (the articles of every language;
@@ -6,7 +7,8 @@ Two sets, each through the real clean stage and the entities stage with the conf
 - ``newswire``: the first 50 originals of bench/data/neardup/articles.jsonl (real English news articles);
 - ``heldout``: the other originals there (40), labelled only once the rules were final.
 
-A place is an entity with ``ids.geonames`` that is not a country. ``--draw`` writes a sample of the linked
+A place is an entity with ``ids.geonames`` (a city or US state) or ``ids.iso3166_2`` (a region) that is not
+a country; precision is given for all of them and for the regions apart. ``--draw`` writes a sample of the linked
 places (up to 200 a set) and of the GPE/LOC entities left unlinked (up to 100) with an empty ``verdict``, drawn
 with a fixed seed, for labelling by hand; without it, the current output is scored against the committed
 labels: precision of the linked places (those not labelled are counted apart), and recall estimated from the
@@ -32,7 +34,7 @@ from bench.languages import DEFAULT_EVAL, load_pages
 from schemas import CleanedArticle, Entity
 from worker.clean import clean_article, decode_raw
 from worker.entities import EntityExtractor
-from worker.entities.places import gazetteer, link_places, resolve
+from worker.entities.places import Place, gazetteer, link_places, resolve
 from worker.errors import Rejected
 from worker.settings import Settings
 
@@ -60,8 +62,17 @@ class Found:
         return self.article, self.entity.canonical
 
     @property
+    def link(self) -> str | int | None:
+        """The region's ISO 3166-2 code, else the GeoNames id."""
+        return link_of(self.entity)
+
+    @property
     def linked(self) -> bool:
-        return "geonames" in self.entity.ids
+        return self.link is not None
+
+
+def link_of(entity: Entity) -> str | int | None:
+    return entity.ids.get("iso3166_2", entity.ids.get("geonames"))
 
 
 def context(article: CleanedArticle, entity: Entity) -> str:
@@ -120,12 +131,21 @@ def row(item: Found) -> dict:
         "canonical": item.entity.canonical,
         "label": item.entity.label,
         "context": item.context,
+        "kind": _kind(item, place),
         "geonames": item.entity.ids.get("geonames"),
+        "iso3166_2": item.entity.ids.get("iso3166_2"),
         "name": place.name if place else None,
-        "country": place.country_code if place else None,
+        "country": item.entity.country_code,
         "verdict": None,
         "reason": "",
     }
+
+
+def _kind(item: Found, place: Place | None) -> str | None:
+    """``region`` (ISO 3166-2), ``state`` (a US state, GeoNames) or ``city``; None when unlinked."""
+    if "iso3166_2" in item.entity.ids:
+        return "region"
+    return None if place is None else "state" if place.is_state else "city"
 
 
 def draw(name: str, linked: list[Found], unlinked: list[Found]) -> None:
@@ -145,7 +165,11 @@ def draw(name: str, linked: list[Found], unlinked: list[Found]) -> None:
 
 def _kept(label: dict | None, item: Found) -> dict | None:
     """A given label, while it is about the same link."""
-    return label if label and label["geonames"] == item.entity.ids.get("geonames") else None
+    return label if label and _label_link(label) == item.link else None
+
+
+def _label_link(label: dict) -> str | int | None:
+    return label.get("iso3166_2") or label["geonames"]
 
 
 def read(path) -> list[dict]:
@@ -154,6 +178,7 @@ def read(path) -> list[dict]:
 
 def score(name: str, rule: str, found: list[Found]) -> None:
     linked = [f for f in found if f.linked]
+    regions = [f for f in linked if "iso3166_2" in f.entity.ids]
     unlinked = [f for f in found if not f.linked]
     labels = {(r["article"], r["canonical"]): r for r in read(LABELS / f"{name}-sample.jsonl")}
     verdicts: Counter[str] = Counter()
@@ -161,7 +186,7 @@ def score(name: str, rule: str, found: list[Found]) -> None:
         label = labels.get(item.key)
         if label is None or label["verdict"] is None:
             verdicts["unlabelled"] += 1
-        elif label["geonames"] != item.entity.ids["geonames"]:
+        elif _label_link(label) != item.link:
             verdicts["linked elsewhere than labelled"] += 1
         else:
             verdicts[label["verdict"]] += 1
@@ -180,6 +205,13 @@ def score(name: str, rule: str, found: list[Found]) -> None:
         f"  of the correct, {metonymy} name a team, government or university by its place; counted wrong:"
         f" {(verdicts['correct'] - metonymy) / max(checked, 1):.3f}"
     )
+    right = [f for f in regions if (label := labels.get(f.key)) and label["verdict"] and _label_link(label) == f.link]
+    region_correct = sum(labels[f.key]["verdict"] == "correct" for f in right)
+    print(
+        f"  regions (ISO 3166-2): {len(regions)} linked, {len(right)} labelled;"
+        f" precision {region_correct / max(len(right), 1):.3f} ({region_correct}/{len(right)}):"
+        f" {sorted({f.entity.text + ' ' + str(f.link) for f in regions})}"
+    )
     wrong = [f.entity.text for f in linked if (label := labels.get(f.key)) and label["verdict"] == "wrong"]
     print(f"  wrong: {wrong}")
     unlinked_labels = {(r["article"], r["canonical"]): r for r in read(LABELS / f"{name}-unlinked.jsonl")}
@@ -192,6 +224,13 @@ def score(name: str, rule: str, found: list[Found]) -> None:
         print(
             f"  recall of the places in the data: {correct / max(correct + missed, 1):.3f}"
             f" (~{correct:.0f} linked right, ~{missed:.0f} missed)"
+        )
+        # The labelled misses that are regions carry the code of the region meant.
+        regions_missed = sum(bool(r.get("iso3166_2")) for r in sampled if r["verdict"] == MISSED)
+        regions_missed *= len(unlinked) / len(sampled)
+        print(
+            f"  of which regions (ISO 3166-2): {region_correct / max(region_correct + regions_missed, 1):.3f}"
+            f" (~{region_correct} linked right, ~{regions_missed:.0f} missed)"
         )
 
 

@@ -144,9 +144,12 @@ class Entity(Record):
     ids: dict[str, str | int] = Field(
         default_factory=dict,
         description='Ids of the thing in public registries: {"iso3166": "FR", "geonames": 3017382} for a country,'
-        ' {"geonames": 2988507} for a city or region (GeoNames, CC BY 4.0).',
+        ' {"geonames": 2988507} for a city or US state (GeoNames, CC BY 4.0), {"iso3166_2": "DE-BY"} for another'
+        " first-level region (ISO 3166-2 code).",
     )
-    coordinates: Coordinates | None = Field(None, description="Where a linked city is, from GeoNames.")
+    coordinates: Coordinates | None = Field(
+        None, description="Where a linked city is, from GeoNames; null for a country, US state or other region."
+    )
     count: int = Field(ge=1)
     salience: float = Field(
         ge=0,

