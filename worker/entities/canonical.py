@@ -132,7 +132,7 @@ def country_code(text: str, language: str = "en") -> str | None:
 
     A name that is also a region of another country (``Georgia``, ``Luxembourg``, ``Niger``) is left unlinked.
     """
-    key = " ".join(text.casefold().split())
+    key = name_key(text)
     if key in ambiguous_country_names(language):
         return None
     if language != "en":
@@ -150,6 +150,17 @@ def country_code(text: str, language: str = "en") -> str | None:
 
 # A region that is an ISO 3166-1 country in its own right (Puerto Rico, Aruba, Mayotte) is the same place.
 _TERRITORY_TYPES = ("Outlying area", "Country", "Special municipality", "Overseas")
+
+
+def name_key(text: str) -> str:
+    """A place name as looked up: casefolded, spacing collapsed."""
+    return " ".join(text.casefold().split())
+
+
+def name_forms(name: str) -> set[str]:
+    """A pycountry name as written in text: itself and the short form of an inverted or qualified name
+    (``Russie`` of ``Russie, Fédération de``, ``Bolivia`` of ``Bolivia (Plurinational State of)``)."""
+    return {name, re.split(r", | \(", name)[0]}
 
 
 def iso3166_catalog(domain: str, language: str) -> gettext.NullTranslations | None:
@@ -178,7 +189,7 @@ def country_forms(language: str) -> dict[str, str]:
         for attribute in ("name", "official_name", "common_name"):
             if english := getattr(country, attribute, None):
                 name = catalog.gettext(english)
-                for form in {name, re.split(r", | \(", name)[0]}:
+                for form in name_forms(name):
                     codes[" ".join(form.split())].add(country.alpha_2)
     for alias, code in LANGUAGE_ALIASES.get(language, {}).items():
         codes[alias] = {code}
@@ -210,7 +221,7 @@ def ambiguous_country_names(language: str) -> frozenset[str]:
         for attribute in ("name", "common_name"):
             if english := getattr(country, attribute, None):
                 name = countries.gettext(english)
-                for form in {name, re.split(r", | \(", name)[0]}:  # the forms country_forms takes
+                for form in name_forms(name):  # the forms country_forms takes
                     names[form.casefold()] = country.alpha_2
     return frozenset(
         key

