@@ -3,12 +3,12 @@
 The main text is trafilatura's default body (its own extractor, with its readability and jusText fallbacks).
 Where the body is a link list, or (with ``html_vote``) trafilatura's cheap precision mode shares less than
 ``VOTE_BELOW_AGREEMENT`` of its words, ``favor_precision`` and ``favor_recall`` run too and the three vote
-paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has less than half the words of the page's running text,
-the story may be split over containers of which only one came out, and readability-lxml's text replaces it if it
-holds the body and at least twice its words; a candidate that is a list of short link-like lines (a menu, a tag
-cloud) gives way to the next, and a page where every candidate is one is ``not_an_article``. Metadata comes from
-the page's meta tags and JSON-LD; ``published_at`` keeps the page's time zone, with htmldate as the fallback.
-See docs/cleaning.md for the figures.
+paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has less than half the words of
+the page's running text, the story may be split over containers of which only one came out, and
+readability-lxml's text replaces it if it holds the body and at least twice its words; a candidate that is a
+list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every candidate is
+one is ``not_an_article``. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps the
+page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
 """
 
 from __future__ import annotations
