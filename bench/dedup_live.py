@@ -15,7 +15,7 @@ import argparse
 import json
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ class Outcome:
     published: list[str]
     verdicts: list[Verdict]
     order: list[int]  # the messages' indices in the order dedup decided them
+    lost: list[str] = field(default_factory=list)  # raw messages with no outcome (accounting's identities)
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,11 @@ class Judgement:
     missing: int
     cross_story: int  # verdicts that join a copy to another story
     f1: float
+    lost: int  # raw messages with no outcome: a copy's verdict can hide its lost original from the counts above
 
     @property
     def ok(self) -> bool:
-        return self.published_once == self.stories and self.cross_story == 0
+        return self.published_once == self.stories and self.cross_story == 0 and self.lost == 0
 
 
 def stream(eval_dir: Path = NEARDUP) -> tuple[list[tuple[bytes, bytes]], dict[str, str]]:
@@ -71,6 +73,7 @@ def judge(outcome: Outcome, clusters: dict[str, str], eval_dir: Path = NEARDUP) 
         missing=sum(1 for n in times.values() if n == 0),
         cross_story=sum(1 for article_id, root, _ in outcome.verdicts if clusters[article_id] != clusters[root]),
         f1=figures["F1"],
+        lost=len(outcome.lost),
     )
 
 
@@ -98,7 +101,7 @@ def live(pipeline: Pipeline, messages: list[tuple[bytes, bytes]], workers: int, 
 
 def collected(pipeline: Pipeline, messages: list[tuple[bytes, bytes]]) -> Outcome:
     """Once every message has its outcome: what came out, and the order of the dedup log."""
-    pipeline.wait_until_settled(pipeline.raw_identities(len(messages)), timeout=900, quiet=5)
+    report = pipeline.wait_until_settled(pipeline.raw_identities(len(messages)), timeout=900, quiet=5)
     published = [EnrichedArticle.model_validate_json(v).id for v in pipeline.read("enriched", 0, settle=1)]
     verdicts = [DuplicateVerdict.model_validate_json(v) for v in pipeline.read("duplicates", 0, settle=1)]
     index = {value: n for n, (_, value) in enumerate(messages)}
@@ -107,7 +110,7 @@ def collected(pipeline: Pipeline, messages: list[tuple[bytes, bytes]]) -> Outcom
     for value in pipeline.read("cleaned", 0, settle=1):
         origin = CleanedArticle.model_validate_json(value).origin
         order.setdefault(position[(origin.partition, origin.offset)])
-    return Outcome(published, [(v.id, v.duplicate_of, v.kind) for v in verdicts], list(order))
+    return Outcome(published, [(v.id, v.duplicate_of, v.kind) for v in verdicts], list(order), report.lost)
 
 
 def same_verdicts(a: Outcome, b: Outcome) -> bool:
@@ -136,10 +139,11 @@ def main() -> None:
                 pipeline.stop()
             runs[name] = (outcome, same_verdicts(outcome, offline(messages, extractor, outcome.order)))
     print(f"stream: {len(messages)} articles, {len(set(clusters.values()))} stories")
-    print(f"{'run':<36} {'once':>5} {'twice':>5} {'missing':>7} {'cross':>5} {'F1':>7}  as process in its order")
+    header = f"{'once':>5} {'twice':>5} {'missing':>7} {'cross':>5} {'lost':>4} {'F1':>7}"
+    print(f"{'run':<36} {header}  as process in its order")
     for name, (outcome, parity) in runs.items():
         j = judge(outcome, clusters)
-        row = f"{j.published_once:>5} {j.published_twice:>5} {j.missing:>7} {j.cross_story:>5} {j.f1:>7.4f}"
+        row = f"{j.published_once:>5} {j.published_twice:>5} {j.missing:>7} {j.cross_story:>5} {j.lost:>4} {j.f1:>7.4f}"
         print(f"{name:<36} {row}  {parity}")
     file_order = same_verdicts(runs[steady][0], in_file_order)
     ok = all(judge(o, clusters).ok and parity for o, parity in runs.values())

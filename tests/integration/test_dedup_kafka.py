@@ -115,5 +115,5 @@ def test_copies_are_caught_while_a_second_worker_joins_and_leaves(pipeline: Pipe
     pipeline.terminate_worker(1)
     pipeline.send(thirds[2])
     outcome = collected(pipeline, messages)
-    assert judge(outcome, clusters).ok, judge(outcome, clusters)
+    assert judge(outcome, clusters).ok, (judge(outcome, clusters), outcome.lost)
     assert same_verdicts(outcome, offline(messages, extractor, outcome.order))

@@ -24,6 +24,7 @@ def consumer():
         table.clear()
     consumer._unacked_messages.clear()
     consumer._unprocessed.clear()
+    consumer._reading_again.clear()
 
 
 def taken(offset: int, partition: int = 0) -> Message:
@@ -121,3 +122,73 @@ def test_a_commit_waits_for_every_table_write_even_a_slow_one(consumer, monkeypa
     asyncio.run(commit_with_writes_pending())
     assert unsent_at_commit == [0]
     assert sent[:2] == ["a", "b"]  # and "c" taken off the buffer by the sender, on its way to the producer
+
+
+class PartitionLog:
+    """The consumer's fetch side, as aiokafka's: each partition is read from its position, a batch at a time,
+    and a seek moves the position (and drops what was fetched past it)."""
+
+    def __init__(self, ends: dict[TP, int], positions: dict[TP, int], batch: int) -> None:
+        self.ends, self.positions, self.batch = ends, positions, batch
+        self.committed: dict[TP, int] = {}
+        self.drained = asyncio.Event()
+
+    def assignment(self) -> set[TP]:
+        return set(self.ends)
+
+    async def getmany(self, active_partitions, timeout: float) -> dict[TP, list[int]]:
+        records = {}
+        for tp in sorted(active_partitions):
+            start = self.positions[tp]
+            records[tp] = list(range(start, min(start + self.batch, self.ends[tp])))
+            self.positions[tp] += len(records[tp])
+        if not any(records.values()):
+            self.drained.set()
+        return records
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.positions[tp] = offset
+
+    def highwater(self, tp: TP) -> int:
+        return self.ends[tp]
+
+    async def commit(self, offsets) -> bool:
+        self.committed.update(offsets)
+        return True
+
+
+def test_a_message_read_again_after_a_commit_mid_batch_is_processed_and_never_committed_over(consumer, monkeypatch):
+    """Faust commits between two messages of a batch; the seek back to the unprocessed message must outlast it.
+
+    Partition 0's offset 44 was fetched before a rebalance and never reached an agent: reading resumes at 45,
+    its committed offset is still 44. Partition 1 is read beside it, round-robin, as Faust does."""
+    hole, other = TP(RAW, 0), TP(RAW, 1)
+    log = PartitionLog(ends={hole: 60, other: 20}, positions={hole: 45, other: 0}, batch=6)
+    consumer._committed_offset.update({hole: 44, other: 0})
+    processed: list[tuple[int, int]] = []
+
+    async def process(message: Message) -> None:  # the agents: each message taken and finished at once
+        processed.append((message.partition, message.offset))
+        message.tracked = True
+        consumer.ack(message)
+
+    async def no_flush() -> None:
+        return None
+
+    async def drain() -> None:
+        fetcher = type("Fetcher", (), {"_stopped": log.drained})()
+        await asyncio.wait_for(consumer._drain_messages(fetcher), timeout=30)
+        await consumer.commit()
+
+    monkeypatch.setattr(consumer, "_thread", log)
+    monkeypatch.setattr(consumer, "_deliver", process)
+    monkeypatch.setattr(consumer, "_to_message", lambda tp, offset: taken(offset, tp.partition))
+    monkeypatch.setattr(consumer, "_commit_every", 4)  # Faust's own trigger, reached inside a batch
+    monkeypatch.setattr(consumer, "_active_partitions", None)
+    monkeypatch.setattr(app.producer, "flush", no_flush)
+    consumer.loop.run_until_complete(drain())  # the loop its events belong to
+
+    assert sorted(offset for partition, offset in processed if partition == 0) == list(range(44, 60))
+    assert sorted(offset for partition, offset in processed if partition == 1) == list(range(20))
+    assert len(processed) == len(set(processed))  # 45..59 were processed once, though read twice
+    assert log.committed == {hole: 60, other: 20}
