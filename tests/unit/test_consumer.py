@@ -20,15 +20,16 @@ def consumer():
     consumer = app.consumer  # created, never started: no broker is involved
     app.topics._acking_topics.add(RAW)  # what subscribing the agents does at start
     yield consumer
-    for table in (consumer._acked, consumer._acked_index, consumer._committed_offset, consumer._gap):
+    faust_state = (consumer._acked, consumer._acked_index, consumer._committed_offset, consumer._gap)
+    ours = (consumer._unprocessed, consumer._reading_again, consumer._next_fetched, consumer._handed)
+    ours += (consumer._seeks, consumer._seeks_at_fetch, consumer._seek_again)
+    for table in (*faust_state, consumer._read_offset, consumer._unacked_messages, *ours):
         table.clear()
-    consumer._unacked_messages.clear()
-    consumer._unprocessed.clear()
-    consumer._reading_again.clear()
 
 
 def taken(offset: int, partition: int = 0) -> Message:
     message = Message(RAW, partition, offset, 0.0, 0, None, b"key", b"value", None)
+    message.generation_id = app.consumer_generation_id
     message.tracked = True
     return message
 
@@ -72,6 +73,23 @@ def test_a_gap_faust_recorded_itself_stays_faust_s_to_handle(consumer):
     assert consumer._unprocessed == {}
 
 
+def test_offsets_a_fetch_skipped_are_committed_over(consumer, monkeypatch):
+    """Records gone to retention or compaction leave offsets no fetch returns: a gap, not a hole."""
+    delivered: list[int] = []
+
+    async def deliver(message: Message) -> None:
+        delivered.append(message.offset)
+
+    monkeypatch.setattr(consumer, "_deliver", deliver)
+    tp = TP(RAW, 0)
+    consumer._committed_offset[tp] = consumer._next_fetched[tp] = 56
+    asyncio.run(consumer._deliver_unless_processed(taken(60)))
+    consumer.ack(taken(60))
+    assert delivered == [60]
+    assert consumer._new_offset(tp) == 61
+    assert consumer._unprocessed == {}
+
+
 def test_reading_again_delivers_only_what_was_not_processed(consumer, monkeypatch):
     delivered: list[int] = []
 
@@ -83,13 +101,15 @@ def test_reading_again_delivers_only_what_was_not_processed(consumer, monkeypatc
     consumer._committed_offset[tp] = 56
     for offset in (57, 58):
         consumer.ack(taken(offset))
+    consumer._handed[tp] = (app.consumer_generation_id, 59)  # 59 waits in an agent's queue, not yet taken
+    consumer._reading_again[tp] = consumer._next_fetched[tp] = 56
 
     async def read_again() -> None:  # the partition, read again from 56
-        for offset in (56, 57, 58, 59):
+        for offset in (56, 57, 58, 59, 60):
             await consumer._deliver_unless_processed(taken(offset))
 
     asyncio.run(read_again())
-    assert delivered == [56, 59]
+    assert delivered == [56, 60]
 
 
 def test_a_commit_waits_for_every_table_write_even_a_slow_one(consumer, monkeypatch):
@@ -126,11 +146,14 @@ def test_a_commit_waits_for_every_table_write_even_a_slow_one(consumer, monkeypa
 
 class PartitionLog:
     """The consumer's fetch side, as aiokafka's: each partition is read from its position, a batch at a time,
-    and a seek moves the position (and drops what was fetched past it)."""
+    and a seek moves the position (and drops what was fetched past it). A commit past a message no agent has
+    processed yet is recorded: a worker killed then would lose it."""
 
-    def __init__(self, ends: dict[TP, int], positions: dict[TP, int], batch: int) -> None:
+    def __init__(self, ends: dict[TP, int], positions: dict[TP, int], committed: dict[TP, int], batch: int) -> None:
         self.ends, self.positions, self.batch = ends, positions, batch
-        self.committed: dict[TP, int] = {}
+        self.committed = dict(committed)
+        self.processed: list[tuple[int, int]] = []  # (partition, offset), in the order the agents took them
+        self.committed_unprocessed: list[tuple[int, int]] = []
         self.drained = asyncio.Event()
 
     def assignment(self) -> set[TP]:
@@ -149,12 +172,75 @@ class PartitionLog:
     def seek(self, tp: TP, offset: int) -> None:
         self.positions[tp] = offset
 
+    async def seek_to_committed(self) -> dict[TP, int]:
+        self.positions.update(self.committed)
+        return dict(self.committed)
+
     def highwater(self, tp: TP) -> int:
         return self.ends[tp]
 
     async def commit(self, offsets) -> bool:
+        done = set(self.processed)
+        for tp, offset in offsets.items():
+            since = range(self.committed.get(tp, 0), offset)
+            self.committed_unprocessed += [(tp.partition, o) for o in since if (tp.partition, o) not in done]
         self.committed.update(offsets)
         return True
+
+    def take(self, consumer, message: Message) -> None:
+        """An agent takes the message and finishes it."""
+        self.processed.append((message.partition, message.offset))
+        message.tracked = True
+        consumer.ack(message)
+
+    def offsets_processed(self, partition: int) -> list[int]:
+        return sorted(offset for p, offset in self.processed if p == partition)
+
+
+def drain(consumer, log: PartitionLog, agent, monkeypatch, after=None, commit_every: int = 4) -> None:
+    """Faust's own fetch loop over ``log`` until it is read to its end; ``agent`` gets each message handed to
+    the streams; ``after`` runs once the loop is done (the agents finishing what they hold), then a commit."""
+
+    async def no_flush() -> None:
+        return None
+
+    async def run() -> None:
+        fetcher = type("Fetcher", (), {"_stopped": log.drained})()
+        await asyncio.wait_for(consumer._drain_messages(fetcher), timeout=30)
+        if after is not None:
+            after()
+        await consumer.commit()
+
+    consumer._committed_offset.update(log.committed)
+    monkeypatch.setattr(consumer, "_thread", log)
+    monkeypatch.setattr(consumer, "_deliver", agent)
+    monkeypatch.setattr(consumer, "_to_message", lambda tp, offset: taken(offset, tp.partition))
+    monkeypatch.setattr(consumer, "_commit_every", commit_every)  # Faust's own trigger, reached inside a batch
+    monkeypatch.setattr(consumer, "_active_partitions", None)
+    monkeypatch.setattr(app.producer, "flush", no_flush)
+    monkeypatch.setattr(app, "consumer_generation_id", app.consumer_generation_id)
+    consumer.loop.run_until_complete(run())  # the loop its events belong to
+
+
+class QueuedAgent:
+    """An agent whose stream holds up to three handed messages before it takes the oldest, as a stream's
+    buffer does; ``at`` maps an offset of partition 0 to what happens when it is handed over (once)."""
+
+    def __init__(self, consumer, log: PartitionLog, at: dict) -> None:
+        self.consumer, self.log, self.at = consumer, log, dict(at)
+        self.queue: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        event = self.at.pop(message.offset, None) if message.partition == 0 else None
+        if event is not None and await event(self):
+            return  # the message was skipped: the stream does not take it
+        self.queue.append(message)
+        while len(self.queue) > 3:
+            self.log.take(self.consumer, self.queue.pop(0))
+
+    def finish(self) -> None:
+        while self.queue:
+            self.log.take(self.consumer, self.queue.pop(0))
 
 
 def test_a_message_read_again_after_a_commit_mid_batch_is_processed_and_never_committed_over(consumer, monkeypatch):
@@ -163,32 +249,60 @@ def test_a_message_read_again_after_a_commit_mid_batch_is_processed_and_never_co
     Partition 0's offset 44 was fetched before a rebalance and never reached an agent: reading resumes at 45,
     its committed offset is still 44. Partition 1 is read beside it, round-robin, as Faust does."""
     hole, other = TP(RAW, 0), TP(RAW, 1)
-    log = PartitionLog(ends={hole: 60, other: 20}, positions={hole: 45, other: 0}, batch=6)
-    consumer._committed_offset.update({hole: 44, other: 0})
-    processed: list[tuple[int, int]] = []
+    log = PartitionLog(ends={hole: 60, other: 20}, positions={hole: 45, other: 0}, committed={hole: 44}, batch=6)
 
-    async def process(message: Message) -> None:  # the agents: each message taken and finished at once
-        processed.append((message.partition, message.offset))
-        message.tracked = True
-        consumer.ack(message)
+    async def agent(message: Message) -> None:  # each message taken and finished at once
+        log.take(consumer, message)
 
-    async def no_flush() -> None:
-        return None
-
-    async def drain() -> None:
-        fetcher = type("Fetcher", (), {"_stopped": log.drained})()
-        await asyncio.wait_for(consumer._drain_messages(fetcher), timeout=30)
-        await consumer.commit()
-
-    monkeypatch.setattr(consumer, "_thread", log)
-    monkeypatch.setattr(consumer, "_deliver", process)
-    monkeypatch.setattr(consumer, "_to_message", lambda tp, offset: taken(offset, tp.partition))
-    monkeypatch.setattr(consumer, "_commit_every", 4)  # Faust's own trigger, reached inside a batch
-    monkeypatch.setattr(consumer, "_active_partitions", None)
-    monkeypatch.setattr(app.producer, "flush", no_flush)
-    consumer.loop.run_until_complete(drain())  # the loop its events belong to
-
-    assert sorted(offset for partition, offset in processed if partition == 0) == list(range(44, 60))
-    assert sorted(offset for partition, offset in processed if partition == 1) == list(range(20))
-    assert len(processed) == len(set(processed))  # 45..59 were processed once, though read twice
+    drain(consumer, log, agent, monkeypatch)
+    assert log.offsets_processed(0) == list(range(44, 60))
+    assert log.offsets_processed(1) == list(range(20))
+    assert len(log.processed) == len(set(log.processed))  # 45..59 were processed once, though read twice
     assert log.committed == {hole: 60, other: 20}
+    assert log.committed_unprocessed == []
+
+
+def test_a_rebalance_in_the_middle_of_a_batch_loses_and_doubles_nothing(consumer, monkeypatch):
+    """A rebalance comes while the fetch loop hands a message over; the partition stays with this worker.
+
+    At the rebalance the messages in the agent's queue are skipped unprocessed, the processed ones
+    committed, and the partition sought back to its committed offset; only then does the fetch loop finish
+    with the message it was handing over, fetched before the rebalance."""
+    tp = TP(RAW, 0)
+    log = PartitionLog(ends={tp: 40}, positions={tp: 0}, committed={tp: 0}, batch=8)
+
+    async def rebalance(agent: QueuedAgent) -> bool:
+        agent.queue.clear()  # skipped by the stream while the flow is stopped: never acked
+        await consumer.commit()
+        for table in (consumer._gap, consumer._acked, consumer._acked_index, consumer._committed_offset):
+            table.pop(tp, None)  # what Faust's revocation drops
+        app.consumer_generation_id += 1
+        await consumer.perform_seek()
+        return True
+
+    agent = QueuedAgent(consumer, log, at={13: rebalance})
+    drain(consumer, log, agent, monkeypatch, after=agent.finish)
+    assert log.offsets_processed(0) == list(range(40))
+    assert len(log.processed) == len(set(log.processed))
+    assert log.committed == {tp: 40}
+    assert log.committed_unprocessed == []
+    assert consumer._reading_again == {}  # no message was left behind
+
+
+def test_a_seek_to_the_committed_offsets_in_the_middle_of_a_batch_loses_and_doubles_nothing(consumer, monkeypatch):
+    """Once a rebalance needs no table recovery, Faust resumes the flow first and seeks the partitions to their
+    committed offsets after: the fetch loop is in the middle of a batch, some of it in the agent's queue."""
+    tp = TP(RAW, 0)
+    log = PartitionLog(ends={tp: 40}, positions={tp: 0}, committed={tp: 0}, batch=8)
+
+    async def seek_to_committed(agent: QueuedAgent) -> bool:
+        await consumer.perform_seek()
+        return False
+
+    agent = QueuedAgent(consumer, log, at={13: seek_to_committed})
+    drain(consumer, log, agent, monkeypatch, after=agent.finish, commit_every=1)
+    assert log.offsets_processed(0) == list(range(40))
+    assert len(log.processed) == len(set(log.processed))
+    assert log.committed == {tp: 40}
+    assert log.committed_unprocessed == []
+    assert consumer._reading_again == {}
