@@ -211,11 +211,12 @@ def country_names(language: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def ambiguous_country_names(language: str) -> frozenset[str]:
-    """Country names (casefolded, in ``language``) that also name a region of another country."""
+def ambiguous_country_names(language: str) -> dict[str, str]:
+    """Country names (casefolded, in ``language``) that also name a region of another country → the country's
+    alpha-2 code."""
     countries, regions = iso3166_catalog("iso3166-1", language), iso3166_catalog("iso3166-2", language)
     if countries is None or regions is None:
-        return frozenset()
+        return {}
     names = {}
     for country in pycountry.countries:
         for attribute in ("name", "common_name"):
@@ -223,13 +224,13 @@ def ambiguous_country_names(language: str) -> frozenset[str]:
                 name = countries.gettext(english)
                 for form in name_forms(name):  # the forms country_forms takes
                     names[form.casefold()] = country.alpha_2
-    return frozenset(
-        key
+    return {
+        key: names[key]
         for region in pycountry.subdivisions
         if (key := regions.gettext(region.name).casefold()) in names
         and names[key] != region.country_code
         and not region.type.startswith(_TERRITORY_TYPES)
-    )
+    }
 
 
 def country_name(code: str) -> str:

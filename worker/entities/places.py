@@ -168,19 +168,6 @@ def all_state_names(language: str) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=256)
-def shared_country(key: str, language: str) -> str | None:
-    """The country (alpha-2) a casefolded name of ``language`` names, of those that also name a region."""
-    catalog = iso3166_catalog("iso3166-1", language)
-    if catalog is None:
-        return None
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name"):
-            if (english := getattr(country, attribute, None)) and name_key(catalog.gettext(english)) == key:
-                return country.alpha_2
-    return None
-
-
 @lru_cache(maxsize=64)
 def regions(language: str) -> dict[str, tuple[Region, ...]]:
     """Casefolded name → the first-level regions outside the US of that name, from pycountry's ISO 3166-2
@@ -297,7 +284,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     found = {
         e.canonical: places.candidates(e.text, language) or _abbreviated_state(e, entities, language)
         for e in entities
-        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in shared | persons
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in shared.keys() | persons
     }
     # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
     # the US.
@@ -357,7 +344,7 @@ def resolve_shared(
     links (the US state with the United States), else the country (its alpha-2 code) when the article links
     others but none with such a region (``Georgia`` with Russia and Armenia) and names no city that can be in
     the US state of the name (``Atlanta``, ``Athens``), else None."""
-    places, country = gazetteer(), shared_country(key, language)
+    places, country = gazetteer(), ambiguous_country_names(language).get(key)
     if country is None or country in countries:
         return country
     in_countries: list[Place | Region] = [r for r in regions(language).get(key, ()) if r.country_code in countries]
