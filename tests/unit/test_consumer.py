@@ -73,14 +73,20 @@ def test_a_gap_faust_recorded_itself_stays_faust_s_to_handle(consumer):
     assert consumer._unprocessed == {}
 
 
-def test_offsets_a_fetch_skipped_are_committed_over(consumer, monkeypatch):
-    """Records gone to retention or compaction leave offsets no fetch returns: a gap, not a hole."""
-    delivered: list[int] = []
+@pytest.fixture
+def delivered(consumer, monkeypatch) -> list[int]:
+    """The offsets the consumer hands to the streams."""
+    offsets: list[int] = []
 
     async def deliver(message: Message) -> None:
-        delivered.append(message.offset)
+        offsets.append(message.offset)
 
     monkeypatch.setattr(consumer, "_deliver", deliver)
+    return offsets
+
+
+def test_offsets_a_fetch_skipped_are_committed_over(consumer, delivered):
+    """Records gone to retention or compaction leave offsets no fetch returns: a gap, not a hole."""
     tp = TP(RAW, 0)
     consumer._committed_offset[tp] = consumer._next_fetched[tp] = 56
     asyncio.run(consumer._deliver_unless_processed(taken(60)))
@@ -90,13 +96,7 @@ def test_offsets_a_fetch_skipped_are_committed_over(consumer, monkeypatch):
     assert consumer._unprocessed == {}
 
 
-def test_reading_again_delivers_only_what_was_not_processed(consumer, monkeypatch):
-    delivered: list[int] = []
-
-    async def deliver(message: Message) -> None:
-        delivered.append(message.offset)
-
-    monkeypatch.setattr(consumer, "_deliver", deliver)
+def test_reading_again_delivers_only_what_was_not_processed(consumer, delivered):
     tp = TP(RAW, 0)
     consumer._committed_offset[tp] = 56
     for offset in (57, 58):
