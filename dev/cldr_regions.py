@@ -15,11 +15,8 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from worker.entities.places import first_level_regions
+from worker.entities.places import first_level_regions, generic_region_name
 
-_DIRECTIONS = "north south east west northern southern eastern western northeast northwest southeast southwest"
-_KINDS = "northeastern northwestern southeastern southwestern central centre capital upper lower middle coast coastal"
-GENERIC_WORDS = frozenset(f"{_DIRECTIONS} {_KINDS} region district province islands island territory".split())
 OUT = Path(__file__).resolve().parent.parent / "worker" / "entities" / "data" / "cldr-regions-en.tsv"
 
 
@@ -32,7 +29,7 @@ def main(source: Path) -> None:
     rows = []
     for subdivision in first_level_regions():
         name = names.get(subdivision.code.replace("-", "").lower())
-        if name and name != subdivision.name and not set(name.lower().replace("-", " ").split()) <= GENERIC_WORDS:
+        if name and name != subdivision.name and not generic_region_name(name):
             rows.append(f"{subdivision.code}\t{name}")
     OUT.write_text("code\tname\n" + "\n".join(sorted(rows)) + "\n", encoding="utf-8")
     print(f"{len(rows)} names written to {OUT}")

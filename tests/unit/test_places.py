@@ -105,11 +105,37 @@ def test_georgia_is_what_the_articles_countries_decide():
         ("Cataluña, España.", [("Cataluña", "LOC"), ("España", "LOC")], "es", ("ES-CT", "ES")),
         ("Catalonia, Spain.", [("Catalonia", "GPE"), ("Spain", "GPE")], "en", ("ES-CT", "ES")),  # CLDR's name
         ("Lombardy, Italy.", [("Lombardy", "GPE"), ("Italy", "GPE")], "en", ("IT-25", "IT")),
+        ("Osun State, Nigeria.", [("Osun State", "GPE"), ("Nigeria", "GPE")], "en", ("NG-OS", "NG")),
+        (
+            "Gangwon Province, South Korea.",
+            [("Gangwon Province", "GPE"), ("South Korea", "GPE")],
+            "en",
+            ("KR-42", "KR"),
+        ),
     ],
 )
 def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code(text, found, language, expected):
     region = entities(text, found, language)[found[0][0]]
     assert (region.ids, region.country_code, region.coordinates) == ({"iso3166_2": expected[0]}, expected[1], None)
+
+
+def test_the_kind_after_a_region_name_tells_apart_regions_of_two_linked_countries_in_english_only():
+    text = "Punjab Province of Pakistan and Punjab of India."
+    found = [("Punjab Province", "GPE"), ("Pakistan", "GPE"), ("Punjab", "GPE"), ("India", "GPE")]
+    linked = entities(text, found)
+    assert linked["Punjab Province"].ids == {"iso3166_2": "PK-PB"}
+    assert linked["Punjab"].ids == {}  # a province of each
+    text = "Osun State in Nigeria."
+    assert entities(text, [("Osun State", "LOC"), ("Nigeria", "LOC")], "de")["Osun State"].ids == {}
+
+
+def test_a_region_named_with_its_kind_is_linked_without_its_country_when_no_other_region_has_the_name():
+    assert entities("Osun State voted.", [("Osun State", "GPE")])["Osun State"].ids == {"iso3166_2": "NG-OS"}
+    assert entities("Eastern Province voted.", [("Eastern Province", "GPE")])["Eastern Province"].ids == {}
+    assert entities("Osun voted.", [("Osun", "GPE")])["Osun"].ids == {}  # the kind, not the name, tells
+    # Botswana's one Southern District, but text names others so (the court of New York's).
+    text = "The Southern District of New York."
+    assert entities(text, [("Southern District", "LOC")])["Southern District"].ids == {}
 
 
 def test_quebec_in_a_french_article_with_canada_is_left_unlinked_the_city_shares_the_name():

