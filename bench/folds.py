@@ -1,29 +1,33 @@
 """5-fold check of the clean stage's settings on both public sets, and across them.
 
-Each set's pages are dealt into five folds (``bench.extraction.folds``). For each fold, the stage's two settings
-(``html_vote``: a vote where trafilatura's modes disagree, not on link lists only; ``RECALL_BELOW_RUNNING_SHARE``,
-0 meaning no recall path) are chosen by F1 on the other four fifths and scored on the fifth (``MIN_VOTES`` is not
-tuned: two of three is the majority); trafilatura's modes, which have nothing to tune, are scored on the same
-fifths. Printed: each fold's choice, and the mean and spread (population standard deviation) of the held-out F1,
-P and R; every setting on each whole set; then each set's best setting scored on the other set. The extractors'
-outputs are computed once per page and mode, so that every setting runs the real ``clean_article`` path cheaply.
+Each set's pages are dealt into five folds (``bench.extraction.folds``). For each fold, the stage's three
+settings (``html_vote``: a vote where trafilatura's modes disagree, not on link lists only;
+``RECALL_BELOW_RUNNING_SHARE``, 0 meaning no recall path; ``TEASER_MIN_WORDS``, inf meaning no teaser dropped)
+are chosen by F1 on the other four fifths and scored on the fifth (``MIN_VOTES`` is not tuned: two of three is
+the majority); trafilatura's modes, which have nothing to tune, are scored on the same fifths. Printed: each
+fold's choice, and the mean and spread (population standard deviation) of the held-out F1, P and R; every
+setting on each whole set; then each set's best setting scored on the other set. The extractors' outputs are
+computed once per page and mode, so that every setting runs the real ``clean_article`` path cheaply.
 Usage: ``python -m bench.folds``.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+import worker.clean.combine as combine_module
 import worker.clean.html as html_module
 from bench.extraction import EXTRACTORS, FOLDS, EvalSet, Page, folds, load_sets, summary
 from schemas import RawArticle
 from worker.clean import clean_article
 from worker.errors import Rejected
 
-# Lower-case names are clean_article's arguments, upper-case ones worker.clean.html's constants.
-GRID = {"html_vote": (False, True), "RECALL_BELOW_RUNNING_SHARE": (0.0, 0.5)}
+# Lower-case names are clean_article's arguments, upper-case ones constants of worker.clean.html or
+# worker.clean.combine (TEASER_MIN_WORDS inf: no line is a teaser's headline, none is dropped).
+GRID = {"html_vote": (False, True), "RECALL_BELOW_RUNNING_SHARE": (0.0, 0.5), "TEASER_MIN_WORDS": (math.inf, 4)}
 BASELINES = ("trafilatura fast", "trafilatura default", "trafilatura precision", "trafilatura recall")
 Setting = tuple[tuple[str, float | bool], ...]
 
@@ -54,7 +58,7 @@ def stage_bodies(pages: Sequence[Page], setting: Setting, memo: _Memo) -> dict[s
     arguments = {name: value for name, value in setting if name.islower()}
     for name, value in setting:
         if name.isupper():
-            setattr(html_module, name, value)
+            setattr(html_module if hasattr(html_module, name) else combine_module, name, value)
     bodies = {}
     for page in pages:
         memo.page = page.id

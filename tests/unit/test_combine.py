@@ -1,8 +1,10 @@
-"""The extractors' vote and the two guards of the HTML path, on small handmade texts and pages."""
+"""The extractors' vote, the two guards of the HTML path and the teasers dropped, on small handmade texts and
+pages."""
 
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -15,13 +17,23 @@ from worker.clean import clean_article, decode_raw
 from worker.clean.combine import (
     agreement,
     contained_share,
+    drop_teasers,
     first_running_text,
     is_link_list,
     paragraph_pool,
     vote,
     word_count,
+    words_key,
 )
-from worker.clean.html import _drop_noise, _readability, _trafilatura, extends, extract_html, needs_recall
+from worker.clean.html import (
+    _drop_noise,
+    _readability,
+    _trafilatura,
+    extends,
+    extract_html,
+    link_texts,
+    needs_recall,
+)
 from worker.errors import Rejected
 from worker.pipeline import Message, clean_message
 from worker.settings import Settings
@@ -148,7 +160,9 @@ def test_a_longer_readability_text_that_does_not_make_the_body_whole_is_not_take
     """A multilingual page under half its running text whose readability text is longer, but not twice the body."""
     page, body = _bundled_page("web-extraction-multilingual/html/dw.com.colonial.html.gz")
     assert needs_recall(body, load_html(page)) and word_count(_readability(page)) > word_count(body)
-    assert extract_html(page).text == body
+    # The body without its two "Read more: <linked headline>" teasers.
+    assert extract_html(page).text == drop_teasers(body, lambda: link_texts(load_html(page)))
+    assert word_count(extract_html(page).text) < word_count(body)
 
 
 def test_the_html_vote_setting_reaches_the_worker_s_clean_stage() -> None:
@@ -160,3 +174,58 @@ def test_the_html_vote_setting_reaches_the_worker_s_clean_stage() -> None:
     plain, voted = (clean_message(message, Settings(html_vote=vote)).body for vote in (False, True))
     assert word_count(voted) < word_count(plain)
     assert contained_share(voted, plain) == 1.0
+
+
+HEADLINES = ("Harbor pilots strike over new shift rules", "Ferry fares rise for the third year running")
+
+
+def _links(*texts: str) -> Callable[[], frozenset[str]]:
+    return lambda: frozenset(words_key(text) for text in texts)
+
+
+def test_a_lead_in_before_linked_headlines_is_dropped_with_them() -> None:
+    first, second, third = STORY
+    text = "\n".join([first, second, "Auch interessant:", *HEADLINES, third])
+    assert drop_teasers(text, _links(*HEADLINES)) == "\n".join([first, second, third])
+    text = "\n".join([first, "Schon gelesen?", HEADLINES[0]])
+    assert drop_teasers(text, _links(*HEADLINES)) == first
+
+
+def test_a_labelled_line_whose_rest_is_a_linked_headline_is_dropped() -> None:
+    first, second, _ = STORY
+    text = "\n".join([first, f"Read more: {HEADLINES[0]}", second])
+    assert drop_teasers(text, _links(HEADLINES[0])) == f"{first}\n{second}"
+
+
+def test_lists_labels_and_linked_lines_of_the_story_are_kept() -> None:
+    first, second, _ = STORY
+    kept = [
+        "\n".join([first, "Ingredients:", "Two cups of flour and a pinch of salt", second]),  # not linked
+        "\n".join([first, "Earcuff: Zoeca", second]),  # a linked name, not a headline
+        "\n".join([first, "Coinbase vs. Coinbase Pro: Fees", second]),  # the whole line is a link (a heading)
+        "\n".join([first, "See the plans:", "Plans", second]),  # a short link, not a headline
+    ]
+    for text in kept:
+        assert drop_teasers(text, _links("Zoeca", "Coinbase vs. Coinbase Pro: Fees", "Plans")) == text
+
+
+def test_the_page_s_links_are_read_only_for_a_body_with_a_lead_in_or_a_label() -> None:
+    def unread() -> frozenset[str]:
+        raise AssertionError("the links were read")
+
+    assert drop_teasers("\n".join(STORY), unread) == "\n".join(STORY)
+
+
+def test_a_body_of_teasers_only_is_kept_whole() -> None:
+    text = "\n".join(["Auch interessant:", *HEADLINES])
+    assert drop_teasers(text, _links(*HEADLINES)) == text
+
+
+def test_teasers_are_dropped_on_the_html_path() -> None:
+    """A multilingual page whose body ends with a "Schon gelesen?" box of a linked headline."""
+    page, body = _bundled_page("web-extraction-multilingual/html/aerobuzz.de-bremen.html.gz")
+    teaser = "Luftwaffe hat mit dem Training auf den H145 von NHV begonnen"
+    assert "Schon gelesen?" in body and teaser in body
+    text = extract_html(page).text
+    assert "Schon gelesen?" not in text and teaser not in text
+    assert contained_share(text, body) == 1.0 and word_count(text) > 0.8 * word_count(body)

@@ -1,4 +1,5 @@
-"""Combining several extractors' main texts: a paragraph-level majority vote, and the guards on a body.
+"""Combining several extractors' main texts: a paragraph-level majority vote, the guards on a body, and
+teasers of other pages dropped from it.
 
 Each candidate is text with one block per line. Two extractors often cut the same story into lines differently,
 so a paragraph is compared by its words (lower-cased, punctuation and spacing ignored), and counts as contained
@@ -8,7 +9,7 @@ in a candidate when its word sequence occurs there whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from worker.errors import Rejected
 
@@ -19,6 +20,12 @@ LINK_LINE_MAX_WORDS = 4
 # A body is a link list when at least this share of its lines are such lines, and they hold most of its words.
 LINK_LIST_MIN_LINE_SHARE = 0.6
 LINK_LIST_MIN_WORD_SHARE = 0.5
+# Teasers of other pages inside a body: a lead-in of at most LEAD_IN_MAX_WORDS ending in ":" or "?" ("Auch
+# interessant:", "Schon gelesen?") before lines that are each a link's whole text of at least
+# TEASER_MIN_WORDS (headlines), or one line "label: linked headline" ("LE PUEDE INTERESAR: La ficha de…").
+LEAD_IN_MAX_WORDS = 6
+TEASER_MIN_WORDS = 4
+_LABELLED = re.compile(r"^([^:]{1,40}):\s+(.+)$")
 
 
 def words_key(text: str) -> str:
@@ -103,6 +110,50 @@ def first_running_text(candidates: Sequence[str]) -> str:
     if texts:
         raise Rejected("not_an_article", "every extractor's body is a list of short link-like lines")
     return ""
+
+
+def drop_teasers(text: str, link_texts: Callable[[], frozenset[str]]) -> str:
+    """``text`` without its teasers of other pages (see ``LEAD_IN_MAX_WORDS``). ``link_texts`` gives the
+    ``words_key`` of the page's links' texts; it is called only for a body with a lead-in or a labelled line.
+    A body that would be left empty is kept whole."""
+    raw = text.split("\n")
+    at = [index for index, line in enumerate(raw) if line.strip()]  # the lines with text, as in ``lines``
+    body = [raw[index].strip() for index in at]
+    cues = [index for index, line in enumerate(body) if _is_lead_in(line) or _LABELLED.match(line)]
+    if not cues:
+        return text
+    links = link_texts()
+    dropped: set[int] = set()
+    for index in cues:
+        line = body[index]
+        if _is_link(line, links):
+            continue
+        labelled = _LABELLED.match(line)
+        if labelled and word_count(labelled[1]) <= LINK_LINE_MAX_WORDS and _is_headline(labelled[2], links):
+            dropped.add(index)
+        elif _is_lead_in(line):
+            after = index + 1
+            while after < len(body) and _is_headline(body[after], links):
+                after += 1
+            if after > index + 1:
+                dropped.update(range(index, after))
+    if not dropped or len(dropped) == len(body):
+        return text
+    gone = {at[index] for index in dropped}
+    return "\n".join(line for index, line in enumerate(raw) if index not in gone)
+
+
+def _is_lead_in(line: str) -> bool:
+    return 0 < word_count(line) <= LEAD_IN_MAX_WORDS and line.endswith((":", "?"))
+
+
+def _is_link(line: str, link_texts: frozenset[str]) -> bool:
+    key = words_key(line)
+    return bool(key) and key in link_texts
+
+
+def _is_headline(line: str, link_texts: frozenset[str]) -> bool:
+    return word_count(line) >= TEASER_MIN_WORDS and _is_link(line, link_texts)
 
 
 def agreement(first: str, second: str) -> float:

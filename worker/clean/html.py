@@ -7,7 +7,8 @@ paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has
 the page's running text, the story may be split over containers of which only one came out, and
 readability-lxml's text replaces it if it holds the body and at least twice its words; a candidate that is a
 list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every candidate is
-one is ``not_an_article``. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps the
+one is ``not_an_article``. Teasers of other pages (a lead-in such as "Read also:" before linked headlines)
+are dropped from the body. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps the
 page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
 """
 
@@ -26,7 +27,16 @@ from readability import Document as ReadabilityDocument
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from worker.clean.combine import agreement, contained_share, first_running_text, is_link_list, vote, word_count
+from worker.clean.combine import (
+    agreement,
+    contained_share,
+    drop_teasers,
+    first_running_text,
+    is_link_list,
+    vote,
+    word_count,
+    words_key,
+)
 from worker.clean.dates import parse_datetime
 from worker.errors import Rejected
 
@@ -127,7 +137,7 @@ def extract_html(
 
 def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = False) -> str:
     """trafilatura's body, voted on where it is a link list or (optionally) its modes disagree, with the two
-    guards (see module docstring).
+    guards and without teasers of other pages (see module docstring).
 
     Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
     """
@@ -140,7 +150,12 @@ def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = F
         wider = _readability(html)
         if extends(wider, candidates[0]):
             candidates.insert(0, wider)
-    return first_running_text(candidates)
+    return drop_teasers(first_running_text(candidates), lambda: link_texts(tree))
+
+
+def link_texts(tree: HtmlElement) -> frozenset[str]:
+    """The ``words_key`` of the texts of the page's links (the extractors work on copies of ``tree``)."""
+    return frozenset(key for link in tree.iter("a") if (key := words_key(link.text_content())))
 
 
 def _disagrees(body: str, tree: HtmlElement, url: str | None) -> bool:
