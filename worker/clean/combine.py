@@ -114,29 +114,24 @@ def first_running_text(candidates: Sequence[str]) -> str:
 
 def drop_teasers(text: str, link_texts: Callable[[], frozenset[str]]) -> str:
     """``text`` without its teasers of other pages (see ``LEAD_IN_MAX_WORDS``). ``link_texts`` gives the
-    ``words_key`` of the page's links' texts; it is called only for a body with a lead-in or a labelled line.
+    ``words_key`` of the page's links' texts; it is called only for a body with a line that may start a teaser.
     A body that would be left empty is kept whole."""
     raw = text.split("\n")
     at = [index for index, line in enumerate(raw) if line.strip()]  # the lines with text, as in ``lines``
     body = [raw[index].strip() for index in at]
-    cues = [index for index, line in enumerate(body) if _is_lead_in(line) or _LABELLED.match(line)]
-    if not cues:
+    boxes = [i for i, line in enumerate(body[:-1]) if _is_lead_in(line) and word_count(body[i + 1]) >= TEASER_MIN_WORDS]
+    labelled = {i: rest for i, line in enumerate(body) if (rest := _labelled_headline(line))}
+    if not boxes and not labelled:
         return text
     links = link_texts()
-    dropped: set[int] = set()
-    for index in cues:
-        line = body[index]
-        if _is_link(line, links):
+    dropped = {i for i, rest in labelled.items() if _is_link(rest, links) and not _is_link(body[i], links)}
+    for index in boxes:
+        if _is_link(body[index], links):
             continue
-        labelled = _LABELLED.match(line)
-        if labelled and word_count(labelled[1]) <= LINK_LINE_MAX_WORDS and _is_headline(labelled[2], links):
-            dropped.add(index)
-        elif _is_lead_in(line):
-            after = index + 1
-            while after < len(body) and _is_headline(body[after], links):
-                after += 1
-            if after > index + 1:
-                dropped.update(range(index, after))
+        after = index + 1
+        while after < len(body) and _is_headline(body[after], links):
+            after += 1
+        dropped.update(range(index, after) if after > index + 1 else ())
     if not dropped or len(dropped) == len(body):
         return text
     gone = {at[index] for index in dropped}
@@ -145,6 +140,15 @@ def drop_teasers(text: str, link_texts: Callable[[], frozenset[str]]) -> str:
 
 def _is_lead_in(line: str) -> bool:
     return 0 < word_count(line) <= LEAD_IN_MAX_WORDS and line.endswith((":", "?"))
+
+
+def _labelled_headline(line: str) -> str | None:
+    """The rest of a line ``label: rest`` with a label of at most ``LINK_LINE_MAX_WORDS`` and a rest of a
+    headline's length, else None."""
+    labelled = _LABELLED.match(line)
+    if labelled and word_count(labelled[1]) <= LINK_LINE_MAX_WORDS and word_count(labelled[2]) >= TEASER_MIN_WORDS:
+        return labelled[2]
+    return None
 
 
 def _is_link(line: str, link_texts: frozenset[str]) -> bool:
