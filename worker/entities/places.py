@@ -47,13 +47,11 @@ _CODE = re.compile(r"\b[A-Z]{2}-\w+\b")
 # (``Capital``, ``North West``, the ``Southern District`` of New York).
 _DIRECTIONS = "north south east west northern southern eastern western northeast northwest southeast southwest"
 _KINDS = "northeastern northwestern southeastern southwestern central centre capital upper lower middle coast coastal"
-GENERIC_REGION_WORDS = frozenset(f"{_DIRECTIONS} {_KINDS} region district province islands island territory".split())
+_GENERIC_REGION_WORDS = frozenset(f"{_DIRECTIONS} {_KINDS} region district province islands island territory".split())
 # English writes a region's kind after its name (``Osun State``, ``Gangwon Province``): the last word of
 # pycountry's type for the region, when it is one of these. Not ``City``: ``Seoul City`` is the city.
-_ENGLISH_KIND_SUFFIXES = frozenset(
-    {"province", "region", "state", "district", "department", "county", "governorate", "prefecture", "parish"}
-    | {"canton", "territory", "oblast", "emirate", "municipality"}
-)
+_KIND_WORDS = "province region state district department county governorate prefecture parish canton territory"
+_ENGLISH_KIND_SUFFIXES = frozenset(f"{_KIND_WORDS} oblast emirate municipality".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +204,7 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
 
 def generic_region_name(name: str) -> bool:
     """True for a name made of direction and kind words only (``Central Region``, ``North-West``)."""
-    return set(name.lower().replace("-", " ").split()) <= GENERIC_REGION_WORDS
+    return set(name.lower().replace("-", " ").split()) <= _GENERIC_REGION_WORDS
 
 
 def first_level_regions() -> list[pycountry.SubdivisionHierarchy]:
