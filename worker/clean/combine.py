@@ -131,7 +131,8 @@ def drop_teasers(text: str, link_texts: Callable[[], frozenset[str]]) -> str:
         after = index + 1
         while after < len(body) and _is_headline(body[after], links):
             after += 1
-        dropped.update(range(index, after) if after > index + 1 else ())
+        if after > index + 1:
+            dropped.update(range(index, after))
     if not dropped or len(dropped) == len(body):
         return text
     gone = {at[index] for index in dropped}
