@@ -59,6 +59,19 @@ def test_repair_text_fixes_mojibake_and_invisible_characters_but_keeps_curly_quo
     assert repair_text("Itâ€™s\u200b  “fine”\x07") == "It’s “fine”"
 
 
+@pytest.mark.parametrize(
+    ("text", "repaired"),
+    [
+        ("Der ﬁnale Satz", "Der finale Satz"),  # a ligature
+        ("ＬＯＵＤ ｶﾀｶﾅ", "LOUD カタカナ"),  # full- and half-width forms
+        ("obj\ufffc noise\u206a.", "obj noise."),  # control characters only ftfy knows
+        ("Ã©cole ﬂux", "école flux"),  # mojibake and a ligature in one line
+    ],
+)
+def test_repair_text_runs_ftfys_character_passes_where_they_change_something(text: str, repaired: str):
+    assert repair_text(text) == repaired
+
+
 def test_a_short_line_at_the_end_is_not_a_headline():
     paragraphs = [f"Paragraph {n} says one thing in a single sentence of modest length." for n in range(5)]
     text = "\n\n".join([*paragraphs, "Reporting by Jan Smit; editing by Ana Lee"])
