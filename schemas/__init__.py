@@ -144,8 +144,8 @@ class Entity(Record):
     ids: dict[str, str | int] = Field(
         default_factory=dict,
         description='Ids of the thing in public registries: {"iso3166": "FR", "geonames": 3017382} for a country,'
-        ' {"geonames": 2988507} for a city or US state (GeoNames, CC BY 4.0), {"iso3166_2": "DE-BY"} for another'
-        " first-level region (ISO 3166-2 code).",
+        ' {"geonames": 2988507} for a city or US state (GeoNames, CC BY 4.0), {"iso3166_2": "DE-BY", "geonames":'
+        " 2951839} for another first-level region (ISO 3166-2 code; GeoNames id where GeoNames has the region).",
     )
     coordinates: Coordinates | None = Field(
         None, description="Where a linked city is, from GeoNames; null for a country, US state or other region."

