@@ -28,7 +28,8 @@ def main(source: Path) -> None:
     }
     rows = []
     for subdivision in first_level_regions():
-        name = names.get(subdivision.code.replace("-", "").lower())
+        # CLDR marks some names with a footnote sign (``Île-de-France²``), which text never writes.
+        name = names.get(subdivision.code.replace("-", "").lower(), "").rstrip("¹²³")
         if name and name != subdivision.name and not generic_region_name(name):
             rows.append(f"{subdivision.code}\t{name}")
     OUT.write_text("code\tname\n" + "\n".join(sorted(rows)) + "\n", encoding="utf-8")
