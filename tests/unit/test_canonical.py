@@ -8,6 +8,7 @@ from worker.entities.canonical import (
     join_split_names,
     starts_sentence,
     trim,
+    truecase_headline,
 )
 
 pytestmark = pytest.mark.unit
@@ -180,3 +181,27 @@ def test_the_country_stays_apart_from_the_person_who_bears_its_name():
     text = "Michael Jordan visited Jordan. Jordan welcomed him."
     found = [("Michael Jordan", "PERSON"), ("Jordan", "GPE"), ("Jordan", "PERSON")]
     assert {e.canonical for e in canonicalize(spans(text, found))} == {"Michael Jordan", "Jordan"}
+
+
+BRIDGE_BODY = (
+    "Rotterdam's Willemsbrug reopened on Monday after eight months of repairs. Mayor Ahmed Aboutaleb said the"
+    " bridge carries 30,000 cars a day across the Nieuwe Maas."
+)
+
+
+@pytest.mark.parametrize(
+    ("headline", "read"),
+    [
+        # Words the story writes in lower case, or not at all, lose the capital only title case gave them.
+        ("Harbor Bridge Reopens After Eight Months of Repairs", "Harbor bridge reopens after eight months of repairs"),
+        # A word the story capitalizes mid-sentence is a name; an acronym and a clause's first word keep theirs.
+        ("Aboutaleb Says Willemsbrug Is Safe: NATO Watches", "Aboutaleb says Willemsbrug is safe: NATO watches"),
+        # The site's name after the headline is left as it is.
+        ("Mayor Opens Rebuilt Bridge | The Rotterdam Herald", "Mayor opens rebuilt bridge | The Rotterdam Herald"),
+        # A headline in sentence case is read as written.
+        ("Harbor bridge reopens after Eight months", "Harbor bridge reopens after Eight months"),
+    ],
+)
+def test_a_title_case_headline_keeps_only_the_capitals_of_names(headline, read):
+    assert truecase_headline(headline, [BRIDGE_BODY]) == read
+    assert len(truecase_headline(headline, [BRIDGE_BODY])) == len(headline)  # offsets hold

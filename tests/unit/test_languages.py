@@ -202,3 +202,15 @@ def test_blanking_keeps_offsets_and_leaves_the_article_s_own_language_alone():
     assert len(blanked) == len(text) and blanked.split("\n\n")[1].strip() == ""
     assert blanked.split("\n\n")[0] == english == blanked.split("\n\n")[2]
     assert [part.strip() for part in blank_foreign(text, "fr").split("\n\n")] == ["", french, ""]
+
+
+def test_a_title_case_headline_is_not_read_as_one_long_name(extractor):
+    """Seen on real pages: ``Google Bets`` ORG, ``Impeachment Clock`` ORG, ``Fahie Arrested`` PERSON."""
+    body = (
+        "Google said on Tuesday that its Stadia service will stream games to phones. The company bets that"
+        " players will pay a monthly fee for the launch titles."
+    )
+    title = "Google Bets on the Future With Launch of Stadia Game Streaming Service"
+    [found] = extractor.extract([article("en", body, title)])
+    in_title = {title[m.start : m.end] for e in found.entities for m in e.mentions if m.field == "title"}
+    assert in_title == {"Google", "Stadia"}, in_title

@@ -24,7 +24,14 @@ from spacy.tokens import Doc
 
 from schemas import ArticleContent, EntitiesStatus, Entity, Field_
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, detect
-from worker.entities.canonical import Span, canonicalize, country_forms, join_split_names, starts_sentence
+from worker.entities.canonical import (
+    Span,
+    canonicalize,
+    country_forms,
+    join_split_names,
+    starts_sentence,
+    truecase_headline,
+)
 from worker.entities.places import gazetteer, link_places, regions
 
 if TYPE_CHECKING:
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
 
 FIELDS = ("title", "subtitle", "description", "body")
 FIELD_SEPARATOR = "\n\n"
+HEADLINE_FIELDS = ("title", "subtitle")
 # WikiNER-trained models (spaCy's French) label PER/LOC/ORG/MISC; PER is the record's PERSON. LOC stays LOC
 # (WikiNER does not tell countries and cities from other places), except that a country becomes GPE when it
 # is linked, as in English; MISC is kept as MISC.
@@ -147,12 +155,7 @@ class EntityExtractor:
                 routed[language].layouts.append(_layout(article))
         for language, group in routed.items():
             nlp, name = self.models[language], self.model_names[language]
-            texts = [
-                FIELD_SEPARATOR.join(
-                    blank_foreign(text, language) if field_ == "body" else text for field_, text, _ in layout
-                )[: self.max_chars]
-                for layout in group.layouts
-            ]
+            texts = [FIELD_SEPARATOR.join(model_view(layout, language))[: self.max_chars] for layout in group.layouts]
             docs = [doc for batch in self._batches(texts) for doc in nlp.pipe(batch, batch_size=len(batch))]
             for index, doc, layout in zip(group.indices, docs, group.layouts, strict=True):
                 found[index] = Annotation(_entities(doc, layout, language), "model", name)
@@ -169,6 +172,20 @@ class EntityExtractor:
             batches[-1].append(text)
             chars += len(text)
         return batches
+
+
+def model_view(layout: list[tuple[Field_, str, int]], language: str) -> list[str]:
+    """The fields as the model reads them, each the length of the original: body paragraphs of another language
+    blanked, a headline or dek in title case with the capitals that only its style put there lowered."""
+    texts = [text for _, text, _ in layout]
+    view = []
+    for index, (field_, text, _) in enumerate(layout):
+        if field_ == "body":
+            text = blank_foreign(text, language)
+        elif field_ in HEADLINE_FIELDS:
+            text = truecase_headline(text, texts[:index] + texts[index + 1 :])
+        view.append(text)
+    return view
 
 
 def blank_foreign(text: str, language: str) -> str:
@@ -211,10 +228,10 @@ def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) ->
     for ent in doc.ents:
         for field_, text, offset in layout:
             if offset <= ent.start_char and ent.end_char <= offset + len(text):
-                start = ent.start_char - offset
+                start, end = ent.start_char - offset, ent.end_char - offset
                 first = starts_sentence(text[:start])
                 label = MODEL_LABELS.get(ent.label_, ent.label_)
-                spans.append(Span(field_, start, start + len(ent.text), ent.text, label, first))
+                spans.append(Span(field_, start, end, text[start:end], label, first))  # as written, not as read
                 break
     field_texts = {field_: text for field_, text, _ in layout}
     return link_places(canonicalize(join_split_names(spans, field_texts), field_texts, language), language)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gettext
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -93,6 +93,8 @@ class Span:
     sentence_start: bool = False
 
 
+# The site's name after a page's headline: ``… | The Beachbody Blog``, ``… - The Paradigm``.
+_SITE_NAME = re.compile(r"\s+[|–—-]\s+[^\s|–—]+(?:\s+[^\s|–—]+){0,4}\s*$")
 _SENTENCE_BOUNDARY = re.compile(r"(?:^|[.!?][\"'”’)]*)\s*$")
 
 
@@ -343,6 +345,43 @@ def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[
                 Span(field, start, end, match.group(), candidates[match.group()], starts_sentence(text[:start]))
             )
     return found
+
+
+def truecase_headline(headline: str, others: Sequence[str]) -> str:
+    """A headline in title case as the model should read it, same length so that offsets hold.
+
+    Title case capitalizes every word, so a capital there says nothing of a name, and the model reads
+    ``Harbor Bridge Reopens`` as one. A capitalized word is lowered unless it starts a clause, the article's
+    other text (``others``) capitalizes it away from a sentence's start, or it is in the site's name after the
+    headline (``… | The Village Voice``).
+    """
+    if not _is_title_case(headline):
+        return headline
+    story = _SITE_NAME.sub("", headline)
+    words = [
+        m
+        for m in _WORD.finditer(story)
+        if _is_capitalized(m.group()) and not _CLAUSE_START.search(story, max(0, m.start() - 10), m.start())
+    ]
+    if not words:
+        return headline
+    pattern = re.compile(r"\b(?:" + "|".join({re.escape(m.group()) for m in words}) + r")\b", re.I)
+    named = {
+        match.group().lower()
+        for text in others
+        for match in pattern.finditer(text)
+        if match.group()[0].isupper() and not _CLAUSE_START.search(text, max(0, match.start() - 10), match.start())
+    }
+    chars = list(headline)
+    for match in words:
+        if match.group().lower() not in named:
+            chars[match.start()] = chars[match.start()].lower()
+    return "".join(chars)
+
+
+def _is_capitalized(word: str) -> bool:
+    """``Reopens``, not ``EU``, ``McCain`` or a letter that lowers to two (``İ``)."""
+    return word[0].isupper() and word[1:].islower() and len(word[0].lower()) == 1
 
 
 def _is_title_case(text: str) -> bool:
