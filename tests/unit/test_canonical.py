@@ -127,6 +127,22 @@ def test_a_final_period_is_kept_only_in_abbreviations(surface, kept):
     assert trim(Span("body", 0, len(surface), surface, "ORG")).text == kept
 
 
+@pytest.mark.parametrize(
+    ("surface", "kept"),
+    [
+        ("Yahoo!", "Yahoo!"),
+        ("Федеральная антимонопольная служба (ФАС)", "Федеральная антимонопольная служба (ФАС)"),
+        ("ОАО «Роснефть»", "ОАО «Роснефть»"),
+        ('"Ритейл"', "Ритейл"),
+        ("Роснефть)", "Роснефть"),
+        ("Gazprom),", "Gazprom"),
+    ],
+)
+def test_a_closing_bracket_or_quote_stays_only_when_the_name_opens_it(surface, kept):
+    trimmed = trim(Span("body", 0, len(surface), surface, "ORG"), "ru")
+    assert trimmed.text == kept and surface[trimmed.start : trimmed.end] == kept
+
+
 def test_lower_case_spans_are_not_names():
     assert trim(Span("body", 0, 16, "the city council", "ORG")) is None
 

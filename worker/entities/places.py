@@ -313,12 +313,12 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
     shared = ambiguous_country_names(language)  # ``Luxembourg``: the country, the province or the city
-    persons = {name_key(word) for e in entities if e.label == "PERSON" for word in e.text.split()}
+    persons = {name_key(word) for e in entities if e.label == "PERSON" for word in e.canonical.split()}
     not_places = shared.keys() | persons
     found = {
-        e.canonical: places.candidates(e.text, language) or _abbreviated_state(e, entities, language)
+        e.canonical: places.candidates(e.canonical, language) or _abbreviated_state(e, entities, language)
         for e in entities
-        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.text) not in not_places
+        if e.label in _LINKED_LABELS and "iso3166" not in e.ids and name_key(e.canonical) not in not_places
     }
     # A state is named when no US city has its name (``New York``, ``Washington`` are not evidence), and names
     # the US.
@@ -340,7 +340,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     us_city_states = {c.admin1 for candidates in found.values() for c in candidates if c.country_code == _US}
     linked = []
     for entity in entities:
-        key = name_key(entity.text)
+        key = name_key(entity.canonical)
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
         elif entity.label in _LINKED_LABELS and key in shared and key not in persons:
@@ -348,7 +348,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
         elif entity.canonical in found:
             candidates, in_regions = found[entity.canonical], named.get(key, ())
             place = resolve(candidates, countries, states, alone, _next_to(entity, starts))
-            if place is not None and not places.names_a_region_too(place, entity.text, language):
+            if place is not None and not places.names_a_region_too(place, entity.canonical, language):
                 # A region of another linked country of the name (``Victoria``, Canada and Australia): either.
                 if not any(r.country_code in countries - {place.country_code} for r in in_regions):
                     entity = _linked(entity, place)
