@@ -124,7 +124,10 @@ def trim(span: Span, language: str = "en") -> Span | None:
         text = _POSSESSIVE.sub("", text)
     # A final ``!`` is part of organizations' names (``Yahoo!``) and ends exclamations after others (``France!``);
     # a closing bracket or quote whose opening one is inside the name stays (``служба (ФАС)``).
-    stripped = text.rstrip(_EDGE_PUNCT.replace(".", "").replace("!", "" if span.label == "ORG" else "!"))
+    trailing = _EDGE_PUNCT.replace(".", "")
+    if span.label == "ORG":
+        trailing = trailing.replace("!", "")
+    stripped = text.rstrip(trailing)
     while (rest := text[len(stripped) :]) and rest[0] in _CLOSERS and _opens(stripped, rest[0]):
         stripped += rest[0]
     text = stripped
@@ -429,7 +432,6 @@ def canonicalize(
     country names that ``trim`` and ``country_code`` know. ``normal_forms`` gives a mention's dictionary form
     where names inflect (Russian ``Москве`` → ``Москва``): mentions are grouped, and named, by it.
     """
-    forms = normal_forms or {}
     kept = [t for s in spans if s.label in KEPT_LABELS and (t := trim(s, language))]
     if language == "en":
         surfaces = {s.text for s in kept}
@@ -441,11 +443,11 @@ def canonicalize(
     for span in kept:
         labels[span.text].add(span.label)
 
+    form = {surface: (normal_forms or {}).get(surface, surface) for surface in surfaces}
     key_of: dict[str, str] = {}
     for surface in surfaces:
-        form = forms.get(surface, surface)
-        code = country_code(form, language)
-        key_of[surface] = f"country:{code}" if code else form
+        code = country_code(form[surface], language)
+        key_of[surface] = f"country:{code}" if code else form[surface]
     written_normally = {s.casefold(): s for s in sorted(surfaces, reverse=True) if not s.isupper()}
     for surface in surfaces:  # ``CHICAGO`` in a dateline or a shouted headline is ``Chicago``
         if surface.isupper() and (twin := written_normally.get(surface.casefold())):
@@ -456,8 +458,7 @@ def canonicalize(
     for short in persons:
         if key_of[short].startswith("country:") and labels[short] & _PLACE_ONLY_LABELS:
             continue  # ``Jordan`` the country, also when ``Michael Jordan`` is in the story
-        short_form = forms.get(short, short)
-        longer = [p for p in persons if len(p) > len(short) and _is_name_part(short_form, forms.get(p, p))]
+        longer = [p for p in persons if len(p) > len(short) and _is_name_part(form[short], form[p])]
         if len({key_of[p] for p in longer}) == 1:
             key_of[short] = key_of[longer[0]]
             person_keys.add(key_of[short])
@@ -465,7 +466,7 @@ def canonicalize(
     for surface in non_persons:
         if key_of[surface].startswith("country:") or labels[surface] & _PLACE_ONLY_LABELS:
             continue
-        owners = {key_of[p] for p in full_names if _is_surname(forms.get(surface, surface), forms.get(p, p))}
+        owners = {key_of[p] for p in full_names if _is_surname(form[surface], form[p])}
         if len(owners) == 1:  # ``Hitzig`` tagged ORG after ``Eduard Hitzig``: the person's surname
             key_of[surface] = owners.pop()
             person_keys.add(key_of[surface])
