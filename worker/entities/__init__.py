@@ -228,7 +228,7 @@ def _model_name(nlp: NerModel) -> str:
 
 def _entities(doc: Doc | natasha_ner.TaggedDoc, layout: list[tuple[Field_, str, int]], language: str) -> list[Entity]:
     """Model spans placed into their fields, repaired and canonicalized."""
-    spans = []
+    spans, normal_forms = [], {}
     for ent in doc.ents:
         for field_, text, offset in layout:
             if offset <= ent.start_char and ent.end_char <= offset + len(text):
@@ -236,13 +236,12 @@ def _entities(doc: Doc | natasha_ner.TaggedDoc, layout: list[tuple[Field_, str, 
                 first = starts_sentence(text[:start])
                 label = MODEL_LABELS.get(ent.label_, ent.label_)
                 spans.append(Span(field_, start, end, text[start:end], label, first))  # as written, not as read
+                if isinstance(ent, natasha_ner.TaggedSpan):
+                    normal_forms[text[start:end]] = ent.normal
                 break
     field_texts = {field_: text for field_, text, _ in layout}
-    normal_forms = {}
-    if isinstance(doc, natasha_ner.TaggedDoc):
-        # natasha tags whole names, and two side by side are two people (``пресс-секретарь Путина Дмитрий Песков``).
-        normal_forms = {ent.text: ent.normal for ent in doc.ents}
-    else:
+    # natasha tags whole names, and two side by side are two people (``пресс-секретарь Путина Дмитрий Песков``).
+    if not isinstance(doc, natasha_ner.TaggedDoc):
         spans = join_split_names(spans, field_texts)
     return link_places(canonicalize(spans, field_texts, language, normal_forms=normal_forms), language)
 

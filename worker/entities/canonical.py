@@ -355,7 +355,7 @@ def find_untagged_mentions(spans: list[Span], texts: Mapping[str, str]) -> list[
                 continue
             if not headline_case and _touches_capitalized_word(text, start, end):
                 continue
-            if match.group().lower() in lower_words and _CLAUSE_START.search(text, max(0, start - 10), start):
+            if match.group().lower() in lower_words and _at_clause_start(text, start):
                 continue
             found.append(
                 Span(field, start, end, match.group(), candidates[match.group()], starts_sentence(text[:start]))
@@ -374,11 +374,7 @@ def truecase_headline(headline: str, others: Sequence[str]) -> str:
     if not _is_title_case(headline):
         return headline
     story = _SITE_NAME.sub("", headline)
-    words = [
-        m
-        for m in _WORD.finditer(story)
-        if _is_capitalized(m.group()) and not _CLAUSE_START.search(story, max(0, m.start() - 10), m.start())
-    ]
+    words = [m for m in _WORD.finditer(story) if _is_capitalized(m.group()) and not _at_clause_start(story, m.start())]
     if not words:
         return headline
     pattern = re.compile(r"\b(?:" + "|".join({re.escape(m.group()) for m in words}) + r")\b", re.I)
@@ -386,13 +382,19 @@ def truecase_headline(headline: str, others: Sequence[str]) -> str:
         match.group().lower()
         for text in others
         for match in pattern.finditer(text)
-        if match.group()[0].isupper() and not _CLAUSE_START.search(text, max(0, match.start() - 10), match.start())
+        if match.group()[0].isupper() and not _at_clause_start(text, match.start())
     }
     chars = list(headline)
     for match in words:
         if match.group().lower() not in named:
             chars[match.start()] = chars[match.start()].lower()
     return "".join(chars)
+
+
+def _at_clause_start(text: str, start: int) -> bool:
+    """The word at ``start`` is capitalized by its place: the text's start, or after a sentence end, a colon, a
+    dash, a quote or a bracket (``_CLAUSE_START``)."""
+    return bool(_CLAUSE_START.search(text, max(0, start - 10), start))
 
 
 def _is_capitalized(word: str) -> bool:
