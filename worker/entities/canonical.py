@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import babel
 import pycountry
 
 from schemas import Entity, Field_, Mention
@@ -28,18 +29,18 @@ FIELD_ORDER: dict[str, int] = {"title": 0, "subtitle": 1, "description": 2, "bod
 COUNTRY_ALIASES: dict[str, str] = {
     **dict.fromkeys(["us", "u.s.", "u.s", "usa", "u.s.a.", "america", "united states of america", "the states"], "US"),
     **dict.fromkeys(["uk", "u.k.", "britain", "great britain"], "GB"),
-    "russia": "RU",
     "turkey": "TR",
     "ivory coast": "CI",
     "holland": "NL",
     "the netherlands": "NL",
 }
-# Everyday names that ISO 3166's translated forms lack (``Russland``: ISO says ``Russische Föderation``).
+# Everyday names that neither ISO 3166's translated forms nor CLDR's give (``Großbritannien``: CLDR says
+# ``Vereinigtes Königreich``).
 LANGUAGE_ALIASES: dict[str, dict[str, str]] = {
-    "de": {"Russland": "RU", "Großbritannien": "GB", "USA": "US"},
-    "fr": {"Grande-Bretagne": "GB", "Vietnam": "VN", "Venezuela": "VE", "Etats-Unis": "US", "USA": "US"},
-    "es": {"Rusia": "RU", "Gran Bretaña": "GB", "EE. UU.": "US", "EE.UU.": "US", "EEUU": "US", "USA": "US"},
-    "ru": {"Россия": "RU", "Великобритания": "GB", "США": "US", "Соединенные Штаты": "US"},
+    "de": {"Großbritannien": "GB", "USA": "US"},
+    "fr": {"Grande-Bretagne": "GB", "Vietnam": "VN", "Etats-Unis": "US", "USA": "US"},
+    "es": {"Gran Bretaña": "GB", "EE. UU.": "US", "EE.UU.": "US", "EEUU": "US", "USA": "US"},
+    "ru": {"США": "US"},
 }
 COUNTRY_NAMES: dict[str, str] = {
     "US": "United States",
@@ -157,6 +158,8 @@ def country_code(text: str, language: str = "en") -> str | None:
         return country_names(language).get(key)
     if key in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[key]
+    if key in country_names("en"):
+        return country_names("en")[key]
     if len(key) <= 3 and not text.isupper():
         return None
     try:
@@ -192,23 +195,41 @@ def iso3166_catalog(domain: str, language: str) -> gettext.NullTranslations | No
 
 
 @lru_cache(maxsize=64)
+def cldr_country_names(language: str) -> dict[str, str]:
+    """ISO 3166-1 alpha-2 → the country's everyday name in ``language`` from CLDR, as Babel ships it (``Russland``,
+    ``Corée du Nord``, ``Беларусь``); empty for a language CLDR lacks."""
+    try:
+        territories = babel.Locale.parse(language).territories
+    except (babel.UnknownLocaleError, ValueError):
+        return {}
+    return {code: name for code, name in territories.items() if pycountry.countries.get(alpha_2=code)}
+
+
+def _written_country_names(language: str, attributes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name as written, alpha-2): pycountry's ``attributes`` translated into ``language``, then CLDR's name, each
+    with the short form of an inverted or qualified name."""
+    names = []
+    if (catalog := iso3166_catalog("iso3166-1", language)) is not None:
+        for country in pycountry.countries:
+            for attribute in attributes:
+                if english := getattr(country, attribute, None):
+                    names += [(form, country.alpha_2) for form in name_forms(catalog.gettext(english))]
+    for code, name in cldr_country_names(language).items():
+        names += [(form, code) for form in name_forms(name)]
+    return names
+
+
+@lru_cache(maxsize=64)
 def country_forms(language: str) -> dict[str, str]:
-    """Country names as written in ``language`` → alpha-2, from pycountry's translations (ISO 3166-1).
+    """Country names as written in ``language`` → alpha-2, from pycountry's translations (ISO 3166-1) and CLDR.
 
     Name, official and common names, the short form of an inverted name (``Russie`` of ``Russie, Fédération
-    de``) and ``LANGUAGE_ALIASES``. A name shared by two countries (``Corée``) or also a region of another
-    country is left out; empty for a language pycountry has no translations for.
+    de``), CLDR's name (``Corée du Nord``) and ``LANGUAGE_ALIASES``. A name shared by two countries (``Corée``)
+    or also a region of another country is left out; empty for a language neither source has names in.
     """
-    catalog = iso3166_catalog("iso3166-1", language)
-    if catalog is None:
-        return {}
     codes: dict[str, set[str]] = defaultdict(set)
-    for country in pycountry.countries:
-        for attribute in ("name", "official_name", "common_name"):
-            if english := getattr(country, attribute, None):
-                name = catalog.gettext(english)
-                for form in name_forms(name):
-                    codes[" ".join(form.split())].add(country.alpha_2)
+    for form, code in _written_country_names(language, ("name", "official_name", "common_name")):
+        codes[" ".join(form.split())].add(code)
     for alias, code in LANGUAGE_ALIASES.get(language, {}).items():
         codes[alias] = {code}
     by_key: dict[str, set[str]] = defaultdict(set)
@@ -232,16 +253,10 @@ def country_names(language: str) -> dict[str, str]:
 def ambiguous_country_names(language: str) -> dict[str, str]:
     """Country names (casefolded, in ``language``) that also name a region of another country → the country's
     alpha-2 code."""
-    countries, regions = iso3166_catalog("iso3166-1", language), iso3166_catalog("iso3166-2", language)
-    if countries is None or regions is None:
+    regions = iso3166_catalog("iso3166-2", language)
+    if regions is None:
         return {}
-    names = {}
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name"):
-            if english := getattr(country, attribute, None):
-                name = countries.gettext(english)
-                for form in name_forms(name):  # the forms country_forms takes
-                    names[form.casefold()] = country.alpha_2
+    names = {form.casefold(): code for form, code in _written_country_names(language, ("name", "common_name"))}
     return {
         key: names[key]
         for region in pycountry.subdivisions
