@@ -101,6 +101,15 @@ def test_georgia_is_what_the_articles_countries_decide():
     assert entities(text, [("Atlanta", "GPE"), ("Georgia", "GPE"), ("Mexico", "GPE")])["Georgia"].ids == {}
 
 
+def test_a_city_that_can_only_be_in_the_country_decides_georgia_and_is_linked_with_it():
+    found = entities("Tbilisi, Georgia.", [("Tbilisi", "GPE"), ("Georgia", "GPE")])
+    assert found["Georgia"].ids == {"iso3166": "GE", "geonames": 614540}
+    assert found["Tbilisi"].ids == {"geonames": 611717} and found["Tbilisi"].country_code == "GE"
+    text = "Tbilisi, Georgia, and Atlanta."  # Atlanta can be in the state: neither is decided
+    found = entities(text, [("Tbilisi", "GPE"), ("Georgia", "GPE"), ("Atlanta", "GPE")])
+    assert found["Georgia"].ids == {} and found["Tbilisi"].ids == {}
+
+
 @pytest.mark.parametrize(
     ("text", "found", "language", "expected"),
     [

@@ -308,7 +308,7 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
 
     A name that is also a word of a person's name in the article (``Durham`` of ``John Durham``) is left
     unlinked: the model tags such surnames as places too. A country name that is also a region (``Georgia``)
-    is what the article's countries decide (``resolve_shared``), else left unlinked.
+    is what the article's countries and cities decide (``resolve_shared``), else left unlinked.
     """
     places = gazetteer()
     countries = {str(e.ids["iso3166"]) for e in entities if "iso3166" in e.ids}
@@ -338,13 +338,23 @@ def link_places(entities: list[Entity], language: str, alone: int | None = KNOWN
     named = regions(language)
     # The states of the US cities the article's names can be (``Atlanta``: GA): ``Georgia`` may be that state.
     us_city_states = {c.admin1 for candidates in found.values() for c in candidates if c.country_code == _US}
+    # The countries a city name of the article can only be in (``Tbilisi``: Georgia, the country).
+    sole_countries = {
+        codes.pop() for candidates in found.values() if len(codes := {c.country_code for c in candidates}) == 1
+    }
+    shared_found = {
+        key: resolve_shared(key, language, countries, us_city_states, sole_countries)
+        for e in entities
+        if e.label in _LINKED_LABELS and (key := name_key(e.canonical)) in shared and key not in persons
+    }
+    countries |= {code for code in shared_found.values() if isinstance(code, str)}  # the country decided
     linked = []
     for entity in entities:
         key = name_key(entity.canonical)
         if "iso3166" in entity.ids and (geonames := places.countries.get(str(entity.ids["iso3166"]))):
             entity = entity.model_copy(update={"ids": {**entity.ids, "geonames": geonames}})
-        elif entity.label in _LINKED_LABELS and key in shared and key not in persons:
-            entity = _linked(entity, resolve_shared(key, language, countries, us_city_states))
+        elif entity.label in _LINKED_LABELS and key in shared_found:
+            entity = _linked(entity, shared_found[key])
         elif entity.canonical in found:
             candidates, in_regions = found[entity.canonical], named.get(key, ())
             place = resolve(candidates, countries, states, alone, _next_to(entity, starts))
@@ -379,12 +389,17 @@ def resolve_region(
 
 
 def resolve_shared(
-    key: str, language: str, countries: set[str], us_city_states: set[str]
+    key: str,
+    language: str,
+    countries: set[str],
+    us_city_states: set[str],
+    sole_countries: set[str],
 ) -> Place | Region | str | None:
     """A country name that is also a region (``Georgia``): the one region of the name in a country the article
     links (the US state with the United States), else the country (its alpha-2 code) when the article links
-    others but none with such a region (``Georgia`` with Russia and Armenia) and names no city that can be in
-    the US state of the name (``Atlanta``, ``Athens``), else None."""
+    others but none with such a region (``Georgia`` with Russia and Armenia), or names a city that can only be
+    in the country (``sole_countries``: ``Tbilisi``), and names no city that can be in the US state of the name
+    (``Atlanta``, ``Athens``), else None."""
     places, country = gazetteer(), ambiguous_country_names(language).get(key)
     if country is None or country in countries:
         return country
@@ -393,9 +408,9 @@ def resolve_shared(
         in_countries.append(places.states[state])
     if len(in_countries) == 1:
         return in_countries[0]
-    if state in us_city_states:
+    if state in us_city_states or in_countries:
         return None
-    return country if countries and not in_countries else None
+    return country if countries or country in sole_countries else None
 
 
 def _linked(entity: Entity, found: Place | Region | str | None) -> Entity:
