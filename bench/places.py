@@ -175,8 +175,11 @@ def draw(name: str, linked: list[Found], unlinked: list[Found]) -> None:
 
 
 def _kept(label: dict | None, item: Found) -> dict | None:
-    """A given label, while it is about the same link."""
-    return label if label and _label_link(label) == item.link else None
+    """A given label, while it is about the same link; an unlinked entity's label (no ``kind``), while it is
+    unlinked (its ``iso3166_2`` is the region meant, not a link)."""
+    if label is None:
+        return None
+    return label if (_label_link(label) == item.link if label["kind"] else not item.linked) else None
 
 
 def _label_link(label: dict) -> str | int | None:
@@ -297,8 +300,9 @@ def main() -> None:
         linked_articles += [(a.language or "en", e) for (_, a), e in zip(articles, annotated, strict=True) if e]
         covered = sum(bool(places.candidates(f.entity.canonical)) for f in found)
         print(f"\n{name}: {len(articles)} articles; GPE/LOC entities with a gazetteer name: {covered}/{len(found)}")
-        if args.draw:  # the links of both rules (the second's are a superset), the unlinked of the shipped one
-            draw(name, [f for f in found_alone if f.linked], [f for f in found if not f.linked])
+        if args.draw:  # the links of both rules (the shipped one's where they differ), the shipped one's unlinked
+            linked = {f.key: f for f in found_alone if f.linked} | {f.key: f for f in found if f.linked}
+            draw(name, list(linked.values()), [f for f in found if not f.linked])
         else:
             score(name, "as shipped", found)
             score(name, f"and a name of one city of {ALONE:,} people or more linked alone", found_alone)

@@ -248,11 +248,16 @@ def test_a_place_name_that_is_a_persons_name_in_the_article_is_not_linked():
     assert found["Durham"].ids == {}
 
 
-def test_a_city_named_like_its_region_is_not_linked_unless_a_city_state():
+def test_a_city_named_like_its_region_is_not_linked_unless_a_city_state_or_a_city_by_iso():
     quebec = entities("Quebec and Canada.", [("Quebec", "GPE"), ("Canada", "GPE")])["Quebec"]
     assert quebec.ids == {}  # the province or Québec City
     berlin = entities("Berlin and Germany.", [("Berlin", "GPE"), ("Germany", "GPE")])["Berlin"]
     assert berlin.ids == {"geonames": 2950159}  # the Land is the city
+    # ISO 3166-2 says the region is a city (Autonomous city), which spreads farther than 30 km from its centre.
+    moscow = entities("Москва и Россия.", [("Москва", "LOC"), ("Россия", "LOC")], "ru")["Москва"]
+    assert moscow.ids == {"geonames": 524901} and moscow.country_code == "RU"
+    moscou = entities("Moscou et la Russie.", [("Moscou", "LOC"), ("Russie", "LOC")], "fr")["Moscou"]
+    assert moscou.ids == {"geonames": 524901}
 
 
 def test_codes_and_a_small_towns_alternate_names_are_not_names():

@@ -54,6 +54,8 @@ _GENERIC_REGION_WORDS = frozenset(f"{_DIRECTIONS} {_KINDS} region district provi
 # pycountry's type for the region, when it is one of these. Not ``City``: ``Seoul City`` is the city.
 _KIND_WORDS = "province region state district department county governorate prefecture parish canton territory"
 _ENGLISH_KIND_SUFFIXES = frozenset(f"{_KIND_WORDS} oblast emirate municipality".split())
+# ISO 3166-2's types of a region that is a city: ``Autonomous city``, ``Capital city``, ``Municipality``.
+_CITY_TYPES = re.compile(r"city|municipality|capital|metropolitan", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,8 @@ class Gazetteer:
     def names_a_region_too(self, place: Place, text: str, language: str) -> bool:
         """The name is also a first-level region of the city's country, which the data lacks (``Quebec``,
         ``Oaxaca``, ``Gaza``): ambiguous, unless the city is a city-state."""
-        if (place.country_code, name_key(text)) not in region_names(language):
+        named = (place.country_code, name_key(text))
+        if named not in region_names(language) or named in city_region_names(language):
             return False
         # A city-state (Berlin, Wien) holds every city of its region: its districts, none farther than 30 km.
         return any(_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1])
@@ -254,10 +257,21 @@ def region_names(language: str) -> frozenset[tuple[str, str]]:
     their ``language`` translations, with the short form of an inverted name (``Madrid`` of ``Madrid, Comunidad
     de``): the names a city is not linked by (``Quebec``). Not ``regions``' English translations: ``Kabul``,
     the city, would be left unlinked for the province, which ``Kābul`` names here."""
+    return _own_names(first_level_regions(), language)
+
+
+@lru_cache(maxsize=64)
+def city_region_names(language: str) -> frozenset[tuple[str, str]]:
+    """``region_names`` of the regions ISO 3166-2 says are a city (``Autonomous city``: Moskva; ``Capital
+    city``: Praha; ``Municipality``: Beijing Shi): the city of the name is the region's, and is linked."""
+    return _own_names([r for r in first_level_regions() if _CITY_TYPES.search(r.type)], language)
+
+
+def _own_names(found: list[pycountry.SubdivisionHierarchy], language: str) -> frozenset[tuple[str, str]]:
     catalogs = {iso3166_catalog("iso3166-2", "en"), iso3166_catalog("iso3166-2", language)} - {None}
     return frozenset(
         (region.country_code, name_key(form))
-        for region in first_level_regions()
+        for region in found
         for catalog in catalogs
         for name in [catalog.gettext(region.name)]
         for form in name_forms(name)
