@@ -5,8 +5,8 @@ more, with their alternate names in many languages), the US states and the count
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
 from pycountry, with their names in English and the article's language, and CLDR's English names where
 pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/), and in English
-with their kind after the name (``Osun State``); a region also gets its GeoNames id where GeoNames' region
-of the country shares one of its names (data/geonames-regions.tsv, CC BY 4.0). US states are also named AP-style in English datelines
+with their kind after the name (``Osun State``); a region also gets its GeoNames id where one is paired with
+its ISO code (data/geonames-regions.tsv, CC BY 4.0). US states are also named AP-style in English datelines
 (``Calif.``, from the ``us`` package). A name that several places share is linked only when the article's
 linked countries or named states leave exactly one (docs/languages.md, "Cities and regions").
 """
@@ -61,7 +61,7 @@ _CITY_TYPES = re.compile(r"city|municipality|capital|metropolitan", re.IGNORECAS
 @dataclass(frozen=True, slots=True)
 class Region:
     """A first-level region outside the US (whose states are GeoNames places here): its ISO 3166-2 code, and its
-    GeoNames id where GeoNames' region of the country has one of its names (83 % of them)."""
+    GeoNames id where data/geonames-regions.tsv pairs one (97 % of them)."""
 
     code: str  # ``DE-BY``
     country_code: str
