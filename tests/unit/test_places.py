@@ -7,7 +7,7 @@ import pytest
 from schemas import SCHEMA_VERSION, Coordinates, EnrichedArticle, Entity
 from worker.entities.canonical import Span, canonicalize, starts_sentence
 from worker.entities.places import (
-    cldr_english_names,
+    cldr_region_names,
     first_level_regions,
     gazetteer,
     geonames_region_ids,
@@ -305,7 +305,7 @@ def test_a_city_named_like_a_region_of_another_linked_country_is_not_linked():
 
 
 def test_cldr_names_made_of_direction_or_kind_words_only_are_left_out():
-    names = set(cldr_english_names().values())
+    names = set(cldr_region_names("en").values())
     assert {"Catalonia", "Andalusia", "North Rhine-Westphalia"} <= names
     assert not {"Capital", "Northern", "North West", "Central"} & names
 
@@ -322,3 +322,10 @@ def test_an_ap_style_state_abbreviation_in_an_english_dateline_links_the_state_a
 def test_an_ap_style_abbreviation_is_a_state_only_in_english_and_right_after_a_place():
     assert entities("The Sports Biz Miss. Attorney.", [("Miss", "GPE")])["Miss"].ids == {}  # a title
     assert entities("Hayward, Calif. et la France.", [("Hayward", "LOC"), ("Calif", "LOC")], "fr")["Calif"].ids == {}
+
+
+def test_a_region_is_named_by_cldr_in_the_articles_language_where_pycountry_has_no_translation():
+    found = entities("Самарская область и Россия.", [("Самарская область", "LOC"), ("Россия", "LOC")], "ru")
+    assert found["Самарская область"].ids == {"iso3166_2": "RU-SAM", "geonames": 499068}
+    found = entities("Le canton de Berne, en Suisse.", [("canton de Berne", "LOC"), ("Suisse", "LOC")], "fr")
+    assert found["canton de Berne"].ids["iso3166_2"] == "CH-BE"

