@@ -148,7 +148,9 @@ class Entity(Record):
         " 2951839} for another first-level region (ISO 3166-2 code; GeoNames id where GeoNames has the region).",
     )
     coordinates: Coordinates | None = Field(
-        None, description="Where a linked city is, from GeoNames; null for a country, US state or other region."
+        None,
+        description="Where a linked city is, from GeoNames; for another first-level region a point in it, from"
+        " OpenStreetMap (ODbL); null for a country or US state.",
     )
     count: int = Field(ge=1)
     salience: float = Field(

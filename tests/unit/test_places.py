@@ -7,11 +7,14 @@ import pytest
 from schemas import SCHEMA_VERSION, Coordinates, EnrichedArticle, Entity
 from worker.entities.canonical import Span, canonicalize, starts_sentence
 from worker.entities.places import (
+    Place,
     cldr_region_names,
+    distance_km,
     first_level_regions,
     gazetteer,
     geonames_region_ids,
     link_places,
+    region_coordinates,
     resolve,
 )
 
@@ -138,11 +141,24 @@ def test_a_city_that_can_only_be_in_the_country_decides_georgia_and_is_linked_wi
 def test_a_region_of_a_linked_country_gets_its_iso_3166_2_code_and_geonames_id(text, found, language, expected):
     region = entities(text, found, language)[found[0][0]]
     code, country, geonames = expected
-    assert (region.ids, region.country_code, region.coordinates) == (
-        {"iso3166_2": code, "geonames": geonames},
-        country,
-        None,
-    )
+    assert (region.ids, region.country_code) == ({"iso3166_2": code, "geonames": geonames}, country)
+    assert region.coordinates is not None and region.coordinates == region_coordinates()[code]
+
+
+@pytest.mark.parametrize(
+    ("code", "inside"),
+    [
+        ("DE-BY", (48.9, 11.4)),  # Bavaria: a point within 150 km of one read off a map
+        ("GB-SCT", (56.8, -4.2)),
+        ("RU-SAM", (53.4, 50.4)),
+        ("FJ-C", (-18.0, 178.3)),  # Fiji's Central division, which another package put in Los Angeles
+        ("CI-DN", (9.6, -7.5)),
+    ],
+)
+def test_a_regions_point_is_in_the_region(code, inside):
+    point = region_coordinates()[code]
+    at, near = Place(0, "", "", "", lat=point.lat, lon=point.lon), Place(0, "", "", "", lat=inside[0], lon=inside[1])
+    assert distance_km(at, near) < 150
 
 
 def test_geonames_region_ids_are_first_level_regions_each_with_its_own_id():
@@ -288,11 +304,12 @@ def test_the_record_carries_coordinates_and_schema_version_3():
         Coordinates(lat=91, lon=0)
 
 
-def test_a_region_record_has_its_code_geonames_id_and_country_and_no_coordinates():
+def test_a_region_record_has_its_code_geonames_id_country_and_a_point():
     bavaria = entities("Bavaria, Germany.", [("Bavaria", "GPE"), ("Germany", "GPE")])["Bavaria"]
     record = orjson.loads(bavaria.model_dump_json())
     ids = {"iso3166_2": "DE-BY", "geonames": 2951839}
-    assert (record["ids"], record["country_code"], record["coordinates"]) == (ids, "DE", None)
+    assert (record["ids"], record["country_code"]) == (ids, "DE")
+    assert record["coordinates"] == {"lat": 48.9468, "lon": 11.4039}
     assert "iso3166_2" in EnrichedArticle.model_json_schema()["$defs"]["Entity"]["properties"]["ids"]["description"]
 
 

