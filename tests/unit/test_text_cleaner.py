@@ -64,6 +64,7 @@ def test_repair_text_fixes_mojibake_and_invisible_characters_but_keeps_curly_quo
     [
         ("Der ﬁnale Satz", "Der finale Satz"),  # a ligature
         ("ＬＯＵＤ ｶﾀｶﾅ", "LOUD カタカナ"),  # full- and half-width forms
+        ("一个约定，信守１５年！（续）", "一个约定，信守15年！（续）"),  # Chinese keeps its fullwidth punctuation
         ("obj\ufffc noise\u206a.", "obj noise."),  # control characters only ftfy knows
         ("Ã©cole ﬂux", "école flux"),  # mojibake and a ligature in one line
     ],

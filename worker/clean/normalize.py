@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import ftfy
 from courlan import normalize_url
 from ftfy.chardata import CONTROL_CHARS, LIGATURES, WIDTH_MAP
-from ftfy.fixes import fix_character_width, fix_latin_ligatures, remove_control_chars
+from ftfy.fixes import fix_latin_ligatures, remove_control_chars
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -23,13 +23,24 @@ _FTFY = ftfy.TextFixerConfig(
 )
 
 
+# ftfy's width fold without the fullwidth punctuation (，：！？（）), which is Chinese and Japanese text's own
+# typography; fullwidth letters and digits and halfwidth katakana are still folded.
+_WIDTH_FOLD = {
+    code: folded for code, folded in WIDTH_MAP.items() if not (0xFF01 <= code <= 0xFF5E and not chr(code).isalnum())
+}
+
+
+def _fold_width(text: str) -> str:
+    return text.translate(_WIDTH_FOLD)
+
+
 def _any_of(table: dict[int, object]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
 
 
 _GUARDED_FIXES = (
     (_any_of(LIGATURES), fix_latin_ligatures),
-    (_any_of(WIDTH_MAP), fix_character_width),
+    (_any_of(_WIDTH_FOLD), _fold_width),
     (_any_of(CONTROL_CHARS), remove_control_chars),
 )
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
