@@ -67,7 +67,8 @@ def block_key(text: str) -> str:
 
 
 def normalized_words(text: str) -> list[str]:
-    return _WORD.findall(text.translate(_QUOTES).casefold())
+    """The text's words, case-folded (quotes and dashes are not word characters, so they need no mapping)."""
+    return _WORD.findall(text.casefold())
 
 
 def short_hash(text: str) -> str:
