@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from worker.errors import Rejected
 
@@ -83,6 +84,7 @@ def contained_share(inner: str, outer: str) -> float:
     return sum(words for key, words in counted if f" {key} " in text) / total if total else 1.0
 
 
+@lru_cache(maxsize=8)  # the clean stage asks twice about each body it keeps: before and after its guards
 def is_link_list(text: str) -> bool:
     """True for a body that is mostly short lines without a sentence end: a menu, a tag cloud, a list of links.
 
