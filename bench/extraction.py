@@ -196,16 +196,20 @@ def summary(name: str, by_fold: list[tuple[float, float, float]]) -> str:
 
 
 def run(names: Sequence[str], pages: Sequence[Page]) -> dict[str, tuple[dict[str, str], float]]:
-    """Bodies by page id and pages per second of each extractor; the extractors take turns on each page, so that
-    a machine busy with other work slows them all alike."""
-    bodies: dict[str, dict[str, str]] = {name: {} for name in names}
+    """Bodies by page id and pages per second of each extractor.
+
+    Each extractor runs over all the pages in one go, as a worker would: its caches are warm from earlier pages,
+    never from another extractor on the same page (taking turns page by page, the second turn ran 8-13 % faster).
+    The goes run twice, in order and then reversed, so that a machine slowing down during the run slows all alike.
+    """
+    bodies: dict[str, dict[str, str]] = {}
     seconds = dict.fromkeys(names, 0.0)
-    for page in pages:
-        for name in names:
+    for order in (names, names[::-1]):
+        for name in order:
             started = time.perf_counter()
-            bodies[name][page.id] = EXTRACTORS[name](page.html, page.url)
+            bodies[name] = {page.id: EXTRACTORS[name](page.html, page.url) for page in pages}
             seconds[name] += time.perf_counter() - started
-    return {name: (bodies[name], len(pages) / seconds[name]) for name in names}
+    return {name: (bodies[name], 2 * len(pages) / seconds[name]) for name in names}
 
 
 def main() -> None:
