@@ -95,7 +95,7 @@ class ArticleContent(Record):
     published_at: datetime | None = Field(None, description="ISO 8601 with offset.")
     language: str | None = None
     authors: list[str] = Field(default_factory=list)
-    word_count: int
+    word_count: int = Field(description="Words of the body; each Han character or kana counts as one.")
     content_hash: str = Field(description="Hash of the normalized words of the body.")
     metadata: dict[str, Any] | None = None
 

@@ -2,7 +2,7 @@ import pytest
 
 from tests.sample_expectations import DESCRIPTION_START, PARAGRAPH_STARTS, PUBLISHED_AT, SUBTITLE, TITLE
 from worker.clean.normalize import repair_text
-from worker.clean.text import clean_text, split_blocks
+from worker.clean.text import clean_text, count_words, looks_like_article, split_blocks
 
 pytestmark = pytest.mark.unit
 
@@ -79,3 +79,24 @@ def test_a_short_line_at_the_end_is_not_a_headline():
     parts = clean_text(text)
     assert parts.title is None and parts.description is None
     assert parts.paragraphs[:5] == paragraphs
+
+
+# One 1,700-character Chinese paragraph: 28 sentences with no space after their full stops.
+_CHINESE_SENTENCE = "省委宣传部组织了话剧全省各市巡演活动，自五月下旬开始，先后在石家庄、邢台、邯郸、衡水、沧州等十个设区市演出，引起强烈反响。"
+
+
+def test_a_long_chinese_paragraph_is_running_text():
+    assert looks_like_article([_CHINESE_SENTENCE * 28], "话剧《约定无期限》河北各市巡演结束")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("plain English — text.", 4),
+        ("一个约定，信守15年！（续） and more", 11),  # 8 Han characters, 15, and, more; no punctuation
+        ("日々のニュース。", 7),  # kana and the iteration mark count, the full stop does not
+        ("서울 시민들이 모였다", 3),  # Korean spaces its words
+    ],
+)
+def test_count_words_counts_han_characters_and_kana_one_word_each(text: str, words: int):
+    assert count_words(text) == words

@@ -9,7 +9,7 @@ from worker.clean.dates import parse_datetime
 from worker.clean.html import MAX_HTML_ELEMENTS, extract_html
 from worker.clean.language import decide
 from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_text, short_hash
-from worker.clean.text import clean_text, looks_like_article
+from worker.clean.text import clean_text, count_words, looks_like_article
 from worker.errors import Rejected
 
 
@@ -70,7 +70,7 @@ def clean_article(
         # stage picks its model by it.
         language=decide(body, raw.language, language),
         authors=list(raw.authors or parts.authors),
-        word_count=len(body.split()),
+        word_count=count_words(body),
         content_hash=body_hash,
         metadata=raw.metadata,
         seen_at=published_at or (raw.fetched_at and parse_datetime(raw.fetched_at, default_tz)) or received_at,

@@ -59,7 +59,11 @@ TIME_ONLY_UPDATE = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)」』]*$")
-_SENTENCE_ENDS = re.compile(r"[.!?…。！？][\"'”’)」』]*(?=\s|$)")
+# Chinese and Japanese put no space after a sentence: their full stops end one wherever they stand.
+_SENTENCE_ENDS = re.compile(r"[.!?…][\"'”’)」』]*(?=\s|$)|[。！？][\"'”’)」』]*")
+# Han characters and kana are counted one word each, as word processors count Chinese and Japanese text.
+_UNSPACED_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED_PUNCTUATION = re.compile(r"[\u3000-\u3004\u3008-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 _SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 # An error page says so in its title or first line, and has little else.
@@ -168,6 +172,14 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
     _take_header(parts, body, counts, title_hint)
     parts.paragraphs = [block for block in body if block is not META]
     return parts
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, with each Han character and kana one word and CJK punctuation none."""
+    unspaced = len(_UNSPACED_WORD.findall(text))
+    if not unspaced:
+        return len(text.split())
+    return unspaced + len(_UNSPACED_PUNCTUATION.sub(" ", _UNSPACED_WORD.sub(" ", text)).split())
 
 
 def looks_like_article(paragraphs: list[str], title: str | None) -> bool:
