@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import ftfy
 from courlan import normalize_url
-from ftfy.chardata import CONTROL_CHARS, LIGATURES, WIDTH_MAP
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE, LIGATURES, WIDTH_MAP
 from ftfy.fixes import fix_latin_ligatures, remove_control_chars
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
@@ -43,6 +44,40 @@ _GUARDED_FIXES = (
     (_any_of(_WIDTH_FOLD), _fold_width),
     (_any_of(CONTROL_CHARS), remove_control_chars),
 )
+
+# ftfy looks for mojibake in each line with one large regex (ftfy.badness.BADNESS_RE): most of the repair's time
+# on text that has none. Every match of that regex but ``^[ÃÂ] `` holds one of these characters and is at most
+# 7 characters long, so the regex only needs to run around them.
+_MOJIBAKE_MARKS = re.compile(
+    "["
+    + "".join(
+        MOJIBAKE_CATEGORIES[category]
+        for category in ("bad", "currency", "start_punctuation", "end_punctuation", "numeric", "box")
+    )
+    + MOJIBAKE_CATEGORIES["upper_accented"]
+    + "°Œœ\u0402"
+    + "]"
+)
+_MOJIBAKE_REACH = 7
+_MOJIBAKE_AT_LINE_START = re.compile(r"^[ÃÂ] ", re.MULTILINE)
+# What ftfy's other fixes of our configuration act on: line breaks, C1 controls, surrogates, terminal escapes.
+_FTFY_OTHER_FIXES = re.compile(r"[\r\x1b\x80-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def ftfy_would_change(text: str) -> bool:
+    """False only where ``ftfy.fix_text(text, _FTFY)`` returns ``text`` unchanged; cheaper than asking it."""
+    if len(text) > _FTFY.max_decode_length or _FTFY_OTHER_FIXES.search(text) or HTML_ENTITY_RE.search(text):
+        return True
+    if text.isascii():
+        return False
+    if not unicodedata.is_normalized("NFC", text) or _MOJIBAKE_AT_LINE_START.search(text):
+        return True
+    return any(
+        BADNESS_RE.search(text, max(0, mark.start() - _MOJIBAKE_REACH), mark.end() + _MOJIBAKE_REACH)
+        for mark in _MOJIBAKE_MARKS.finditer(text)
+    )
+
+
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -51,7 +86,8 @@ def repair_text(text: str) -> str:
 
     Typographic quotes are kept; line breaks are kept (normalized to ``\\n``).
     """
-    text = ftfy.fix_text(text, _FTFY)
+    if ftfy_would_change(text):
+        text = ftfy.fix_text(text, _FTFY)
     for needed, fix in _GUARDED_FIXES:
         if needed.search(text):
             text = fix(text)
