@@ -1,0 +1,150 @@
+"""Article extraction through Kafka: the two public sets' pages as raw HTML messages, through freshly started
+workers on a real broker, scored on what the workers publish, beside the same messages through ``process`` (the
+offline pipeline) and the clean stage as ``bench.extraction`` calls it, in one run.
+
+Each page is one message, ``{"id", "url", "html"}`` keyed by its id, sent in one burst over the raw topic's
+partitions as soon as the workers are ready. A page's published body is its enriched record's body; a page that
+becomes a duplicate verdict or a dead letter publishes none and scores as an empty body. The workers' clean stage
+is also scored on the ``cleaned`` topic, where every page that survived cleaning is, duplicates included.
+Parity: every page must have the same outcome (enriched, duplicate or dead letter with its reason) and the same
+body through Kafka as through ``process``, and the ``cleaned`` bodies those of ``clean_article``.
+Usage: ``python -m bench.extraction_live [--workers 2]`` (the local test broker on 127.0.0.1:19092, started if
+none listens). Last line: ``extraction_parity=<ok|FAILED> …``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from bench.deployment import broker_session, new_pipeline
+from bench.extraction import EXTRACTORS, EvalSet, load_sets
+from schemas import CleanedArticle, DeadLetter, DuplicateVerdict, EnrichedArticle
+from worker.entities import EntityExtractor
+from worker.pipeline import Message, OfflinePipeline
+from worker.settings import Settings
+
+OURS = "ours: clean stage"
+# A page's outcome: "enriched", "duplicate of <id>" or "deadletter <reason>", and the body it publishes.
+Outcome = tuple[str, str]
+
+
+def message_id(eval_set: EvalSet, page_id: str) -> str:
+    return f"{eval_set.name}/{page_id}"
+
+
+def messages(sets: list[EvalSet]) -> list[tuple[bytes, bytes]]:
+    """Every page of every set as a (key, value) raw message."""
+    sent = []
+    for eval_set in sets:
+        for page in eval_set.pages:
+            key = message_id(eval_set, page.id)
+            sent.append((key.encode(), orjson.dumps({"id": key, "url": page.url, "html": page.html})))
+    return sent
+
+
+def outcomes(records: list[tuple[str, object]]) -> dict[str, Outcome]:
+    """Each page's outcome by its id, from the records of the three output topics."""
+    found: dict[str, Outcome] = {}
+    for kind, record in records:
+        if isinstance(record, EnrichedArticle):
+            found[record.id] = ("enriched", record.body)
+        elif isinstance(record, DuplicateVerdict):
+            found[record.id] = (f"duplicate of {record.duplicate_of}", "")
+        elif isinstance(record, DeadLetter):
+            found[(record.key or b"").decode()] = (f"deadletter {record.reason}", "")
+        else:
+            raise TypeError(f"unexpected {kind} record {record!r}")
+    return found
+
+
+def offline(sent: list[tuple[bytes, bytes]]) -> dict[str, Outcome]:
+    """Each message's outcome through ``process``, in the order sent."""
+    pipeline = OfflinePipeline(Settings(), EntityExtractor.from_settings(Settings()))
+    now = datetime.now(UTC)
+    return outcomes(list(pipeline.run(Message(value, key, "file", 0, n, now) for n, (key, value) in enumerate(sent))))
+
+
+def live(sent: list[tuple[bytes, bytes]], workers: int) -> tuple[dict[str, Outcome], dict[str, str], float]:
+    """Each message's outcome through ``workers`` fresh workers, the ``cleaned`` topic's bodies by id, and the
+    seconds from the first message sent to the last outcome."""
+    with tempfile.TemporaryDirectory() as directory, contextmanager(broker_session)() as broker:
+        pipeline = new_pipeline(broker, Path(directory))
+        try:
+            for _ in range(workers):
+                pipeline.start_worker()
+            started = time.monotonic()
+            pipeline.send(sent)
+            report = pipeline.wait_until_settled(pipeline.raw_identities(len(sent)), timeout=1800, quiet=10)
+            seconds = time.monotonic() - started
+            if report.lost:
+                print(f"lost: {len(report.lost)} messages without an outcome")
+            found = outcomes(
+                [("enriched", EnrichedArticle.model_validate_json(v)) for v in pipeline.read("enriched", 0, settle=1)]
+                + [("duplicates", DuplicateVerdict.model_validate_json(v)) for v in pipeline.read("duplicates", 0)]
+                + [("deadletter", DeadLetter.model_validate_json(v)) for v in pipeline.read("deadletter", 0)]
+            )
+            cleaned = {
+                article.id: article.body
+                for article in map(CleanedArticle.model_validate_json, pipeline.read("cleaned", 0, settle=1))
+            }
+        finally:
+            pipeline.stop()
+    return found, cleaned, seconds
+
+
+def score(eval_set: EvalSet, bodies: dict[str, str]) -> str:
+    f1, precision, recall = eval_set.totals(
+        [eval_set.counts(page.id, bodies.get(message_id(eval_set, page.id), "")) for page in eval_set.pages]
+    )
+    return f"{f1:.4f}  {precision:.4f}  {recall:.4f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes in the group")
+    args = parser.parse_args()
+    sets = load_sets()
+    sent = messages(sets)
+    stage = {message_id(s, page.id): EXTRACTORS[OURS](page.html, page.url) for s in sets for page in s.pages}
+    through_process = offline(sent)
+    through_kafka, cleaned, seconds = live(sent, args.workers)
+
+    workers = f"{args.workers} worker{'s' * (args.workers > 1)}"
+    rows = {
+        "clean stage (bench.extraction)": stage,
+        "process: published bodies": {key: body for key, (_, body) in through_process.items()},
+        f"{workers}: cleaned topic": cleaned,
+        f"{workers}: published bodies": {key: body for key, (_, body) in through_kafka.items()},
+    }
+    for eval_set in sets:
+        print(f"\n{eval_set.name}: {len(eval_set.pages)} pages")
+        print(f"{'':<36}{'F1':>6}  {'P':>6}  {'R':>6}")
+        for name, bodies in rows.items():
+            print(f"{name:<36}{score(eval_set, bodies)}")
+
+    outcomes = sorted({kind for kind, _ in through_kafka.values()})
+    print(
+        f"\n{len(sent)} messages through Kafka, settled {seconds:.0f} s after the first was sent (the last 10 s quiet):"
+    )
+    for kind in outcomes:
+        print(f"  {kind}: {sum(1 for k, _ in through_kafka.values() if k == kind)}")
+    differ = sorted(key for key in through_process if through_kafka.get(key) != through_process[key])
+    unclean = sorted(key for key, body in cleaned.items() if body != stage[key])
+    for key in (differ + unclean)[:10]:
+        print(f"differs: {key}: process {through_process[key][0]}, kafka {through_kafka.get(key, ('none',))[0]}")
+    ok = not differ and not unclean and len(through_kafka) == len(sent)
+    print(
+        f"extraction_parity={'ok' if ok else 'FAILED'} same_as_process={len(sent) - len(differ)}/{len(sent)}"
+        f" cleaned_as_stage={len(cleaned) - len(unclean)}/{len(cleaned)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
