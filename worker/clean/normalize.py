@@ -47,7 +47,8 @@ _GUARDED_FIXES = (
 
 # ftfy looks for mojibake in each line with one large regex (ftfy.badness.BADNESS_RE): most of the repair's time
 # on text that has none. Every match of that regex but ``^[ÃÂ] `` holds one of these characters and is at most
-# 7 characters long, so the regex only needs to run around them.
+# 7 characters long, so the regex only needs to run around them (tests/unit/test_unicode_repair.py holds the
+# gate to the installed ftfy's regex).
 _MOJIBAKE_MARKS = re.compile(
     "["
     + "".join(
