@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 
 from bench.deployment import broker_session, new_pipeline
-from bench.extraction import EXTRACTORS, EvalSet, load_sets
+from bench.extraction import EXTRACTORS, EvalSet, Page, load_sets
 from schemas import CleanedArticle, DeadLetter, DuplicateVerdict, EnrichedArticle
 from worker.entities import EntityExtractor
 from worker.pipeline import Message, OfflinePipeline
@@ -42,14 +42,9 @@ def message_id(eval_set: EvalSet, page_id: str) -> str:
     return f"{eval_set.name}/{page_id}"
 
 
-def messages(sets: list[EvalSet]) -> list[tuple[bytes, bytes]]:
-    """Every page of every set as a (key, value) raw message."""
-    sent = []
-    for eval_set in sets:
-        for page in eval_set.pages:
-            key = message_id(eval_set, page.id)
-            sent.append((key.encode(), orjson.dumps({"id": key, "url": page.url, "html": page.html})))
-    return sent
+def messages(pages: list[tuple[str, Page]]) -> list[tuple[bytes, bytes]]:
+    """Each (id, page) as a (key, value) raw message."""
+    return [(key.encode(), orjson.dumps({"id": key, "url": page.url, "html": page.html})) for key, page in pages]
 
 
 def outcomes(records: list[tuple[str, object]]) -> dict[str, Outcome]:
@@ -122,8 +117,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes in the group")
     args = parser.parse_args()
     sets = load_sets()
-    sent = messages(sets)
     pages = [(message_id(s, page.id), page) for s in sets for page in s.pages]
+    sent = messages(pages)
     started = time.perf_counter()
     for _, page in pages:
         EXTRACTORS["trafilatura default"](page.html, page.url)
@@ -162,22 +157,27 @@ def main() -> None:
         f" {per_page['stage']:.1f}, trafilatura default alone {per_page['default']:.1f}; the combination on top of"
         f" trafilatura default is {(per_page['stage'] - per_page['default']) / per_page['process']:.0%} of a page"
     )
-    verdicts = []
+    verdicts: dict[str, bool] = {}
     for name, (found, cleaned, seconds) in runs.items():
         kinds = Counter(kind for kind, _ in found.values())
         print(f"\n{name}: {len(sent)} messages, settled {seconds:.0f} s after the first was sent (the last 10 s quiet)")
         print("  outcomes: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
         differ = sorted(key for key in through_process if found.get(key) != through_process[key])
-        unclean = sorted({key for key, body in cleaned if body != stage[key]})
+        unclean = [key for key, body in cleaned if body != stage[key]]
         for key in (differ + unclean)[:10]:
             print(f"  differs: {key}: process {through_process[key][0]}, kafka {found.get(key, ('none',))[0]}")
-        verdicts.append(
-            f"{name.replace(' ', '_').replace(',', '')}={'ok' if not differ and not unclean else 'FAILED'}"
-            f"({len(sent) - len(differ)}/{len(sent)} as process, {len(cleaned) - len(unclean)}/{len(cleaned)}"
-            " cleaned as the stage)"
+        print(
+            f"  {len(sent) - len(differ)}/{len(sent)} pages as through process,"
+            f" {len(cleaned) - len(unclean)}/{len(cleaned)} cleaned records as the stage's"
         )
-    ok = all("=ok" in verdict for verdict in verdicts)
-    print(f"extraction_parity={'ok' if ok else 'FAILED'} " + " ".join(verdicts))
+        verdicts[name] = not differ and not unclean
+    ok = all(verdicts.values())
+    print(
+        f"extraction_parity={'ok' if ok else 'FAILED'} "
+        + " ".join(
+            f"{name.replace(' ', '_').replace(',', '')}={'ok' if v else 'FAILED'}" for name, v in verdicts.items()
+        )
+    )
 
 
 if __name__ == "__main__":
