@@ -2,7 +2,7 @@ import pytest
 
 from tests.sample_expectations import DESCRIPTION_START, PARAGRAPH_STARTS, PUBLISHED_AT, SUBTITLE, TITLE
 from worker.clean.normalize import repair_text
-from worker.clean.text import clean_text, count_words, looks_like_article, split_blocks
+from worker.clean.text import clean_text, count_words, headline_keys, looks_like_article, split_blocks
 
 pytestmark = pytest.mark.unit
 
@@ -41,6 +41,39 @@ def test_title_hint_is_removed_from_body():
     parts = clean_text("Council Approves Budget\nIt passed 7-2. Debate was long.", "Council Approves Budget")
     assert parts.title == "Council Approves Budget"
     assert parts.paragraphs == ["It passed 7-2. Debate was long."]
+
+
+@pytest.mark.parametrize(
+    "title_hint",
+    [
+        "Council Approves Budget - The Daily Planet",
+        "The Daily Planet | Council Approves Budget",
+        "Local — Council Approves Budget — The Daily Planet",
+    ],
+)
+def test_headline_printed_without_the_titles_site_name_is_removed_from_body(title_hint):
+    parts = clean_text("Council Approves Budget\nIt passed 7-2. Debate was long.", title_hint)
+    assert parts.title == title_hint
+    assert parts.paragraphs == ["It passed 7-2. Debate was long."]
+
+
+def test_headline_ending_with_a_full_stop_is_removed_only_when_it_is_the_title():
+    text = "Stocks Fall. Why You Should Not Worry.\nShares fell 3% on Tuesday. Analysts were calm."
+    assert clean_text(text, "Stocks Fall. Why You Should Not Worry. - Barron's").paragraphs == [
+        "Shares fell 3% on Tuesday. Analysts were calm."
+    ]
+    assert clean_text(text).paragraphs[0] == "Stocks Fall. Why You Should Not Worry."
+    assert clean_text(text, "Another Headline").paragraphs[0] == "Stocks Fall. Why You Should Not Worry."
+
+
+def test_title_parts_shorter_than_three_words_are_not_headlines():
+    assert headline_keys("Council Approves Budget - Daily Planet") == {
+        "council approves budget - daily planet",
+        "council approves budget",
+    }
+    assert headline_keys("Up-to-date e-mail - News") == {"up-to-date e-mail - news"}
+    parts = clean_text("Daily Planet\nIt passed 7-2. Debate was long.", "Council Approves Budget - Daily Planet")
+    assert parts.paragraphs == ["Daily Planet", "It passed 7-2. Debate was long."]
 
 
 def test_hard_wrapped_paragraphs_are_joined():

@@ -79,6 +79,10 @@ MAX_CHARS_PER_SENTENCE = 1500
 MAX_HEADLINE_WORDS = 25
 MAX_DEK_WORDS = 45
 MAX_HEADER_BLOCKS = 4  # headline, lede, dek and dateline come first; a short line further down is body
+# A page's title often carries the site's or section's name beside the headline ("Headline - Site",
+# "Site | Headline"); the headline printed above the story is then one of its parts.
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»]|::)\s+")
+MIN_TITLE_PART_WORDS = 3
 META = "\x00meta"  # stands where a dateline or byline was, for header detection
 
 
@@ -199,7 +203,8 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
     dek is the one short block after it, recognized only when a dateline or byline closes the header.
     """
     header_end = next((i for i, b in enumerate(body) if b is not META and _is_body_like(b)), len(body))
-    header_end = min(header_end, MAX_HEADER_BLOCKS)
+    # A headline may end with a full stop and so look like the first body block: the title hint tells.
+    header_end = min(header_end + 1 if title_hint else header_end, MAX_HEADER_BLOCKS)
     title_at = _find_title(body[:header_end], counts, title_hint)
     if title_hint:
         parts.title = title_hint
@@ -218,10 +223,17 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
 
 def _find_title(header: list[str], counts: dict[str, int], title_hint: str | None) -> int | None:
     if title_hint:
-        hint = block_key(title_hint)
-        return next((i for i, b in enumerate(header) if b is not META and block_key(b) == hint), None)
+        keys = headline_keys(title_hint)
+        return next((i for i, b in enumerate(header) if b is not META and block_key(b) in keys), None)
     candidates = [i for i, b in enumerate(header) if b is not META and _is_headline_like(b)]
     repeated = [i for i in candidates if counts[block_key(header[i])] > 1]
     if repeated:
         return repeated[0]
     return candidates[0] if candidates else None
+
+
+def headline_keys(title: str) -> set[str]:
+    """``block_key`` of each form the headline of a page with this title may take in its text: the title, and
+    each part of it between separators that has at least ``MIN_TITLE_PART_WORDS`` words."""
+    parts = [part for part in _TITLE_SEPARATOR.split(title) if len(part.split()) >= MIN_TITLE_PART_WORDS]
+    return {block_key(title), *(block_key(part) for part in parts)}
