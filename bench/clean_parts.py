@@ -6,7 +6,7 @@ it calls: ``extract_html`` holds trafilatura, parsing and metadata). After one u
 set's pages to warm imports and caches, the stage and trafilatura default go over them in the order stage,
 trafilatura, trafilatura, stage, as ``bench.extraction`` runs them (in order, then reversed; the stage is
 ``clean_article`` on the page, a dead-lettered page an empty body); the figures are a go's average.
-Usage: ``python -m bench.clean_parts [--set article-extraction|multilingual]``.
+Usage: ``python -m bench.clean_parts [--set article-extraction|multilingual|wcxb]``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _go(extract: Callable[[str, str | None], str], pages: Sequence[Page]) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["article-extraction", "multilingual"], help="one set only")
+    parser.add_argument("--set", choices=["article-extraction", "multilingual", "wcxb"], help="one set only")
     args = parser.parse_args()
     seconds: dict[str, float] = defaultdict(float)
     for module, names in PARTS.items():

@@ -1,4 +1,4 @@
-"""5-fold check of the clean stage's settings on both public sets, and across them.
+"""5-fold check of the clean stage's settings on the three public sets, and across them.
 
 Each set's pages are dealt into five folds (``bench.extraction.folds``). For each fold, the stage's three
 settings (``html_vote``: a vote where trafilatura's modes disagree, not on link lists only;
@@ -6,7 +6,7 @@ settings (``html_vote``: a vote where trafilatura's modes disagree, not on link 
 are chosen by F1 on the other four fifths and scored on the fifth (``MIN_VOTES`` is not tuned: two of three is
 the majority); trafilatura's modes, which have nothing to tune, are scored on the same fifths. Printed: each
 fold's choice, and the mean and spread (population standard deviation) of the held-out F1, P and R; every
-setting on each whole set; then each set's best setting scored on the other set. The extractors' outputs are
+setting on each whole set; then each set's best setting scored on the other sets. The extractors' outputs are
 computed once per page and mode, so that every setting runs the real ``clean_article`` path cheaply.
 Usage: ``python -m bench.folds``.
 """
@@ -103,7 +103,7 @@ def main() -> None:
             f1, precision, recall = scores(eval_set, by_setting[setting], every)
             label = " ".join(f"{k}={v}" for k, v in setting)
             print(f"whole set, {label}: F1 {f1:.4f} P {precision:.4f} R {recall:.4f}")
-    print("\nacross sets (setting best on one set, scored on the other):")
+    print("\nacross sets (setting best on one set, scored on each other set):")
     for tuned, scored in itertools.permutations(sets, 2):
         setting = best_by_set[tuned.name]
         f1, precision, recall = scores(scored, bodies_by_set[scored.name][setting], {page.id for page in scored.pages})
