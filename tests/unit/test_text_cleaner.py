@@ -22,6 +22,41 @@ def test_repeats_differing_in_quotes_and_spacing_are_kept_once():
     assert clean_text(repair_text(text)).paragraphs == ["He said “yes” today. Then left.", "End. Bye."]
 
 
+def test_labels_printed_again_are_structure_and_stay():
+    text = (
+        "Best Budget Laptops\nThe first pick is light. It lasts all day.\nPros\nLong battery\nCons\nDim screen\n"
+        "The second pick is fast. It runs hot.\nPros\nFast chip\nCons\nLoud fan\n"
+        "fn main() {\n}\nfn test() {\n}\nThat is all. Thanks."
+    )
+    parts = clean_text(text, "Best Budget Laptops")
+    assert parts.paragraphs[1:6] == [
+        "Pros",
+        "Long battery",
+        "Cons",
+        "Dim screen",
+        "The second pick is fast. It runs hot.",
+    ]
+    assert parts.paragraphs[6:] == ["Pros", "Fast chip", "Cons", "Loud fan", "fn main() {", "}", "fn test() {", "}",
+                                    "That is all. Thanks."]  # fmt: skip
+
+
+def test_a_body_printed_twice_comes_out_once_subheadings_too():
+    story = "It passed 7-2. Debate was long.\nWhat comes next\nThe mayor signs it. Work starts in May."
+    parts = clean_text(f"Council Approves Budget\n{story}\n{story}")
+    assert parts.title == "Council Approves Budget"
+    assert parts.paragraphs == story.split("\n")
+
+
+def test_copies_of_the_headline_and_dek_leave_the_body():
+    text = (
+        "Port Lease Approved\nPort Lease Approved\nThe deal ends a long standoff\nJune 23, 2025\n"
+        "The lease was approved. Work starts soon.\nThe deal ends a long standoff\nPort Lease Approved"
+    )
+    parts = clean_text(text)
+    assert (parts.title, parts.subtitle) == ("Port Lease Approved", "The deal ends a long standoff")
+    assert parts.paragraphs == ["The lease was approved. Work starts soon."]
+
+
 def test_byline_and_boilerplate_removed_authors_kept():
     text = "Storm Hits Coast\nBy Jane Doe and John Roe\nA storm hit. It was big.\nAdvertisement\nRain next. Stay safe."
     parts = clean_text(text)

@@ -2,8 +2,9 @@
 
 Such text repeats the headline, carries a lede line and a dek around it, a dateline such as
 ``June 23, 2025, 4:01 p.m. ET``, bylines and boilerplate, and often the whole body twice. The cleaner
-splits it into blocks, keeps each block once (compared case-, quote- and space-insensitively), recognizes
-the header blocks and returns the rest as body paragraphs, in order. A unique body paragraph is never dropped.
+splits it into blocks, keeps each block once (compared case-, quote- and space-insensitively) but for short
+labels, recognizes the header blocks and returns the rest as body paragraphs, in order. A unique body paragraph
+is never dropped.
 """
 
 from __future__ import annotations
@@ -117,15 +118,26 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
 
 
 def unique_blocks(blocks: list[str]) -> tuple[list[str], dict[str, int]]:
-    """Each block once, first occurrence kept; also how often each block key occurred."""
+    """Each block once, first occurrence kept, except a label (see ``is_label``) that follows a kept block;
+    also how often each block key occurred. A label after a dropped repeat is part of a repeated run (the
+    whole body printed twice, its subheadings too) and goes with it."""
     counts: dict[str, int] = {}
     kept: list[str] = []
+    previous_kept = True
     for block in blocks:
         key = block_key(block)
-        if key not in counts:
+        previous_kept = key not in counts or (previous_kept and is_label(block))
+        if previous_kept:
             kept.append(block)
         counts[key] = counts.get(key, 0) + 1
     return kept, counts
+
+
+def is_label(block: str) -> bool:
+    """A line of a headline's length without a sentence end: a heading, a table cell, a line of code (`Pros`,
+    `}`). A scraper repeats paragraphs; a label printed again is the page's structure (the headline's and the
+    dek's copies go with the header)."""
+    return len(block.split()) <= MAX_HEADLINE_WORDS and not _SENTENCE_END.search(block)
 
 
 def sentence_count(block: str) -> int:
@@ -173,8 +185,8 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
             continue
         body.append(wire_dateline + block)
         wire_dateline = ""
-    _take_header(parts, body, counts, title_hint)
-    parts.paragraphs = [block for block in body if block is not META]
+    header = {block_key(block) for block in _take_header(parts, body, counts, title_hint)}
+    parts.paragraphs = [block for block in body if block is not META and block_key(block) not in header]
     return parts
 
 
@@ -196,8 +208,9 @@ def looks_like_article(paragraphs: list[str], title: str | None) -> bool:
     return sum(len(p) for p in paragraphs) <= MAX_CHARS_PER_SENTENCE * max(1, sentences)
 
 
-def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> None:
-    """Move headline, lede (before it) and dek (after it) out of ``body``; mutates both.
+def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> list[str]:
+    """Move headline, lede (before it) and dek (after it) out of ``body``; mutates both and returns the blocks
+    taken.
 
     The header is what precedes the first body-like block. A lede is a sentence before the headline; a
     dek is the one short block after it, recognized only when a dateline or byline closes the header.
@@ -209,16 +222,21 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
     if title_hint:
         parts.title = title_hint
     if title_at is None:
-        return
+        return []
+    taken = [body[title_at]]
     parts.title = parts.title or body[title_at]
     before = [b for b in body[:title_at] if b is not META]
     del body[: title_at + 1]
+    body[:] = [b for b in body if b is META or block_key(b) != block_key(taken[0])]  # a headline printed twice
     if before and not any(_is_headline_like(b) for b in before):
         parts.description = " ".join(before)
+        taken += before
     else:
         body[0:0] = before
     if len(body) >= 2 and body[0] is not META and body[1] is META and len(body[0].split()) <= MAX_DEK_WORDS:
         parts.subtitle = body.pop(0)
+        taken.append(parts.subtitle)
+    return taken
 
 
 def _find_title(header: list[str], counts: dict[str, int], title_hint: str | None) -> int | None:
