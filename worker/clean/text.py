@@ -185,8 +185,10 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
             continue
         body.append(wire_dateline + block)
         wire_dateline = ""
-    header = {block_key(block) for block in _take_header(parts, body, counts, title_hint)}
-    parts.paragraphs = [block for block in body if block is not META and block_key(block) not in header]
+    header = {
+        key for block in _take_header(parts, body, counts, title_hint) if counts.get(key := block_key(block), 0) > 1
+    }
+    parts.paragraphs = [block for block in body if block is not META and not (header and block_key(block) in header)]
     return parts
 
 
@@ -227,7 +229,8 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
     parts.title = parts.title or body[title_at]
     before = [b for b in body[:title_at] if b is not META]
     del body[: title_at + 1]
-    body[:] = [b for b in body if b is META or block_key(b) != block_key(taken[0])]  # a headline printed twice
+    if counts.get(headline := block_key(taken[0]), 0) > 1:  # a headline printed twice
+        body[:] = [b for b in body if b is META or block_key(b) != headline]
     if before and not any(_is_headline_like(b) for b in before):
         parts.description = " ".join(before)
         taken += before
