@@ -4,10 +4,10 @@ Sets: ``article-extraction-benchmark`` (90 news pages, scored by its own ``evalu
 precision and recall averaged over pages), ``web-extraction-multilingual`` (487 pages, scored by the rule of its
 ``score.py``: must-have snippets found are true positives, must-not-have snippets found false positives) and
 ``wcxb`` (the 257 article pages of WCXB's held-out test split, scored by its own ``evaluate.py``: bag-of-words
-precision, recall and F1 averaged over pages; no rule of the stage was read from it). Every page is decoded once,
+precision, recall and F1 averaged over pages; the unseen set, read for one rule only). Every page is decoded once,
 by the stage's own decoder (``decode_raw``), and every extractor gets the same text.
 
-Extractors: trafilatura's four modes (``fast=True``, the stage's base; default, with its fallbacks;
+Extractors: trafilatura's four modes (``fast=True``; default, with its fallbacks, the stage's base;
 ``favor_precision``; ``favor_recall``), readability-lxml, jusText, and our clean stage (``clean_article`` on the
 page, the real path, as shipped and with ``html_vote``; a page it dead-letters counts as an empty body). Beside
 each set's F1, P and R, the mean and spread of F1 over its five folds (``folds``; ``bench.folds`` tunes the
