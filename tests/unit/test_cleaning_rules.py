@@ -135,6 +135,15 @@ def test_undeclared_html_charset_is_sniffed() -> None:
     assert decode_raw(page.encode("latin-1"), 100_000).html == page
 
 
+def test_a_page_saved_through_latin_1_comes_out_repaired() -> None:
+    story = "We’ll open the “new” bridge in May, the council said. Work on the café starts first. " * 8
+    page = f"<html><head><title>Bridge “opens”</title></head><body><article><p>{story}</p></article></body></html>"
+    twice_decoded = page.encode("utf-8").decode("latin-1")  # C1 controls where the quotes were
+    assert "\x80" in twice_decoded
+    record = clean_article(RawArticle(html=twice_decoded), NOW)
+    assert record.body == story.strip() and record.title == "Bridge “opens”"
+
+
 def test_html_sample_gives_text_and_zoned_metadata() -> None:
     parts = extract_html((SAMPLES / "harbor-bridge.html").read_text("utf-8"))
     assert parts.text and parts.title

@@ -8,7 +8,7 @@ from schemas import CleanedArticle, RawArticle
 from worker.clean.dates import parse_datetime
 from worker.clean.html import MAX_HTML_ELEMENTS, extract_html
 from worker.clean.language import decide
-from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_text, short_hash
+from worker.clean.normalize import canonical_url, content_hash, domain_of, repair_markup, repair_text, short_hash
 from worker.clean.text import clean_text, count_words, looks_like_article
 from worker.errors import Rejected
 
@@ -37,7 +37,7 @@ def clean_article(
 ) -> CleanedArticle:
     page_canonical = language = None
     if raw.html and raw.html.strip():
-        page = extract_html(raw.html, raw.url, max_html_elements, html_vote)
+        page = extract_html(repair_markup(raw.html), raw.url, max_html_elements, html_vote)
         parts = clean_text(repair_text(page.text), _clean_line(raw.title) or _clean_line(page.title))
         parts.description = page.description or parts.description
         parts.published_at = page.published_at or parts.published_at

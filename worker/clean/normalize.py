@@ -83,6 +83,21 @@ _PLAIN = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": 
 _TYPOGRAPHIC = re.compile(f"[{''.join(_PLAIN)}]")  # a regex finds them 3x faster than str.translate maps them
 
 
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+
+
+def repair_markup(html: str) -> str:
+    """The page with its mojibake repaired on the lines that hold C1 control characters.
+
+    Text has none: they are what UTF-8 (or Windows-1252) bytes become when read as Latin-1 and saved again
+    (``we\u00e2\x80\x99ll`` for ``we’ll``). The extractors drop them, which leaves the rest unrepairable
+    (``weâll``), so ftfy repairs those lines before extraction; markup is ASCII and stays as it is.
+    """
+    if not _C1_CONTROL.search(html):
+        return html
+    return "\n".join(ftfy.fix_encoding(line) if _C1_CONTROL.search(line) else line for line in html.split("\n"))
+
+
 def repair_text(text: str) -> str:
     """Fix mojibake, NFC-normalize, drop control and zero-width characters, collapse spaces per line.
 
