@@ -4,7 +4,7 @@ Sets: ``article-extraction-benchmark`` (90 news pages, scored by its own ``evalu
 precision and recall averaged over pages), ``web-extraction-multilingual`` (487 pages, scored by the rule of its
 ``score.py``: must-have snippets found are true positives, must-not-have snippets found false positives) and
 ``wcxb`` (the 257 article pages of WCXB's held-out test split, scored by its own ``evaluate.py``: bag-of-words
-precision, recall and F1 averaged over pages; the unseen set, read for one rule only). Every page is decoded once,
+precision, recall and F1 averaged over pages; the unseen set, read for two changes only). Every page is decoded once,
 by the stage's own decoder (``decode_raw``), and every extractor gets the same text.
 
 Extractors: trafilatura's four modes (``fast=True``; default, with its fallbacks, the stage's base;
