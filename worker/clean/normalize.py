@@ -87,7 +87,7 @@ _C1_CONTROL = re.compile(r"[\x80-\x9f]")
 
 
 def repair_markup(html: str) -> str:
-    """The page with its mojibake repaired on the lines that hold C1 control characters.
+    r"""The page with its mojibake repaired on the lines that hold C1 control characters.
 
     Text has none: they are what UTF-8 (or Windows-1252) bytes become when read as Latin-1 and saved again
     (``we\u00e2\x80\x99ll`` for ``we’ll``). The extractors drop them, which leaves the rest unrepairable
