@@ -145,8 +145,7 @@ def sentence_count(block: str) -> int:
 
 
 def _is_headline_like(block: str) -> bool:
-    words = block.split()
-    return (0 < len(words) <= MAX_HEADLINE_WORDS and not _SENTENCE_END.search(block)) or block.endswith(("?", "!"))
+    return (bool(block.split()) and is_label(block)) or block.endswith(("?", "!"))
 
 
 def _is_body_like(block: str) -> bool:
@@ -185,10 +184,8 @@ def clean_text(text: str, title_hint: str | None = None) -> TextParts:
             continue
         body.append(wire_dateline + block)
         wire_dateline = ""
-    header = {
-        key for block in _take_header(parts, body, counts, title_hint) if counts.get(key := block_key(block), 0) > 1
-    }
-    parts.paragraphs = [block for block in body if block is not META and not (header and block_key(block) in header)]
+    _take_header(parts, body, counts, title_hint)
+    parts.paragraphs = [block for block in body if block is not META]
     return parts
 
 
@@ -210,9 +207,8 @@ def looks_like_article(paragraphs: list[str], title: str | None) -> bool:
     return sum(len(p) for p in paragraphs) <= MAX_CHARS_PER_SENTENCE * max(1, sentences)
 
 
-def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> list[str]:
-    """Move headline, lede (before it) and dek (after it) out of ``body``; mutates both and returns the blocks
-    taken.
+def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], title_hint: str | None) -> None:
+    """Move headline, lede (before it) and dek (after it) out of ``body``, with their copies; mutates both.
 
     The header is what precedes the first body-like block. A lede is a sentence before the headline; a
     dek is the one short block after it, recognized only when a dateline or byline closes the header.
@@ -224,22 +220,27 @@ def _take_header(parts: TextParts, body: list[str], counts: dict[str, int], titl
     if title_hint:
         parts.title = title_hint
     if title_at is None:
-        return []
-    taken = [body[title_at]]
-    parts.title = parts.title or body[title_at]
+        return
+    headline = body[title_at]
+    parts.title = parts.title or headline
     before = [b for b in body[:title_at] if b is not META]
     del body[: title_at + 1]
-    if counts.get(headline := block_key(taken[0]), 0) > 1:  # a headline printed twice
-        body[:] = [b for b in body if b is META or block_key(b) != headline]
-    if before and not any(_is_headline_like(b) for b in before):
-        parts.description = " ".join(before)
-        taken += before
+    _drop_copies(body, [headline], counts)  # before the dek is looked for: a headline printed twice
+    lede = before if before and not any(_is_headline_like(b) for b in before) else []
+    if lede:
+        parts.description = " ".join(lede)
     else:
         body[0:0] = before
     if len(body) >= 2 and body[0] is not META and body[1] is META and len(body[0].split()) <= MAX_DEK_WORDS:
         parts.subtitle = body.pop(0)
-        taken.append(parts.subtitle)
-    return taken
+    _drop_copies(body, [block for block in (*lede, parts.subtitle) if block], counts)
+
+
+def _drop_copies(body: list[str], taken: list[str], counts: dict[str, int]) -> None:
+    """Remove from ``body`` the copies of header blocks ``taken`` that occurred more than once; mutates it."""
+    keys = {key for block in taken if counts.get(key := block_key(block), 0) > 1}
+    if keys:
+        body[:] = [b for b in body if b is META or block_key(b) not in keys]
 
 
 def _find_title(header: list[str], counts: dict[str, int], title_hint: str | None) -> int | None:
