@@ -20,7 +20,7 @@ from types import ModuleType
 
 import worker.clean.article as article_module
 import worker.clean.html as html_module
-from bench.extraction import EXTRACTORS, Page, load_sets
+from bench.extraction import EXTRACTORS, SETS, Page, load_sets
 
 PARTS: dict[ModuleType, tuple[str, ...]] = {
     html_module: (
@@ -60,7 +60,7 @@ def _go(extract: Callable[[str, str | None], str], pages: Sequence[Page]) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["article-extraction", "multilingual", "wcxb"], help="one set only")
+    parser.add_argument("--set", choices=[eval_set.name for eval_set in SETS], help="one set only")
     args = parser.parse_args()
     seconds: dict[str, float] = defaultdict(float)
     for module, names in PARTS.items():

@@ -152,8 +152,11 @@ class WcxbSet(EvalSet):
         return f1, precision, recall
 
 
+SETS: tuple[type[EvalSet], ...] = (ArticleExtractionSet, MultilingualSet, WcxbSet)
+
+
 def load_sets() -> list[EvalSet]:
-    return [ArticleExtractionSet(), MultilingualSet(), WcxbSet()]
+    return [eval_set() for eval_set in SETS]
 
 
 def _trafilatura(**options: bool) -> Extractor:
