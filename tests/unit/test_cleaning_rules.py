@@ -144,6 +144,21 @@ def test_a_page_saved_through_latin_1_comes_out_repaired() -> None:
     assert record.body == story.strip() and record.title == "Bridge “opens”"
 
 
+def test_a_page_saved_through_windows_1252_comes_out_repaired() -> None:
+    story = "We’ll open the “new” bridge in May, the council said. Work on the café starts first. " * 8
+    page = f"<html><head><title>We’ll open the café</title></head>\n<body><p>{story}</p></body></html>"
+    # As browsers read Windows-1252: its five undefined bytes become C1 controls (0x9d of the closing quote).
+    misread = "".join(bytes([byte]).decode("cp1252", "ignore") or chr(byte) for byte in page.encode("utf-8"))
+    assert "â€\x9d" in misread and "\x9d" not in misread.split("\n")[0]
+    record = clean_article(RawArticle(html=misread), NOW)
+    assert record.body == story.strip() and record.title == "We’ll open the café"
+
+
+@pytest.mark.parametrize("letter", ["s", "\u017f"])  # ſ, which the boilerplate regex matches as s
+def test_boilerplate_prompts_match_case_insensitively(letter: str) -> None:
+    assert is_boilerplate(f"Our NEW{letter}LETTER is delivered every morning")
+
+
 def test_html_sample_gives_text_and_zoned_metadata() -> None:
     parts = extract_html((SAMPLES / "harbor-bridge.html").read_text("utf-8"))
     assert parts.text and parts.title

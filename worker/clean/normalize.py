@@ -83,19 +83,28 @@ _PLAIN = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": 
 _TYPOGRAPHIC = re.compile(f"[{''.join(_PLAIN)}]")  # a regex finds them 3x faster than str.translate maps them
 
 
-_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+# Looked for one at a time: 32 substring scans of a page take a quarter of the time of one regex scan.
+_C1_CONTROLS = tuple(map(chr, range(0x80, 0xA0)))
+# What bytes 0x80-0xff become when read as Latin-1 or Windows-1252: a page's mojibake is runs of these.
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_MISREAD_BYTES = re.compile(
+    "["
+    + "".join(map(re.escape, sorted({*_HIGH_BYTES.decode("latin-1"), *_HIGH_BYTES.decode("cp1252", "ignore")})))
+    + "]+"
+)
 
 
 def repair_markup(html: str) -> str:
-    r"""The page with its mojibake repaired on the lines that hold C1 control characters.
+    r"""The page with its mojibake repaired when it holds C1 control characters.
 
-    Text has none: they are what UTF-8 (or Windows-1252) bytes become when read as Latin-1 and saved again
-    (``we\u00e2\x80\x99ll`` for ``we’ll``). The extractors drop them, which leaves the rest unrepairable
-    (``weâll``), so ftfy repairs those lines before extraction; markup is ASCII and stays as it is.
+    Text has none: they are what UTF-8 bytes become when read as Latin-1 or Windows-1252 and saved again
+    (``we\u00e2\x80\x99ll`` for ``we’ll``), so the whole page was misread. The extractors drop them, which
+    leaves the rest unrepairable (``weâll``), so ftfy repairs each run of misread bytes before extraction (a run
+    at a time: ftfy on the page's long lines took 0.6 ms a page); markup is ASCII and stays as it is.
     """
-    if not _C1_CONTROL.search(html):
+    if not any(control in html for control in _C1_CONTROLS):
         return html
-    return "\n".join(ftfy.fix_encoding(line) if _C1_CONTROL.search(line) else line for line in html.split("\n"))
+    return _MISREAD_BYTES.sub(lambda run: ftfy.fix_encoding(run.group()), html)
 
 
 def repair_text(text: str) -> str:
