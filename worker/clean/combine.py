@@ -142,7 +142,7 @@ def drop_teasers(text: str, link_texts: Callable[[], frozenset[str]]) -> str:
 
 
 def _is_lead_in(line: str) -> bool:
-    return 0 < word_count(line) <= LEAD_IN_MAX_WORDS and line.endswith((":", "?"))
+    return line.endswith((":", "?")) and 0 < word_count(line) <= LEAD_IN_MAX_WORDS
 
 
 def _labelled_headline(line: str) -> str | None:

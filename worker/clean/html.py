@@ -21,7 +21,7 @@ from datetime import datetime
 import orjson
 import trafilatura
 from htmldate import find_date
-from lxml.etree import strip_elements
+from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement, fromstring
 from readability import Document as ReadabilityDocument
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
@@ -40,16 +40,22 @@ from worker.clean.combine import (
 from worker.clean.dates import parse_datetime
 from worker.errors import Rejected
 
-# Where pages state their publication time with a zone; htmldate and trafilatura give a day without a time.
-_ITEMPROP_PUBLISHED = "contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')"
-_PUBLISHED_XPATHS = (
-    "//meta[@property='article:published_time' or @property='article:published']/@content",
-    "//meta[@property='og:published_time']/@content",
-    f"//meta[{_ITEMPROP_PUBLISHED}]/@content",
-    f"//*[{_ITEMPROP_PUBLISHED}]/@datetime",
-    "//meta[@name='pubdate' or @name='publishdate' or @name='dc.date.issued' or @name='date']/@content",
-    "//time[@datetime]/@datetime",
+# Where pages state their publication time with a zone, in order; htmldate and trafilatura give a day without a
+# time. Each XPath walks the whole page (0.2 ms on a long one): ``@itemprop`` is tested before the costlier
+# token test, and string results are plain ``str`` (``smart_strings`` would link each to its element).
+_ITEMPROP_PUBLISHED = "@itemprop and contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')"
+_PUBLISHED_XPATHS = tuple(
+    XPath(xpath, smart_strings=False)
+    for xpath in (
+        "//meta[@property='article:published_time' or @property='article:published']/@content",
+        "//meta[@property='og:published_time']/@content",
+        f"//meta[{_ITEMPROP_PUBLISHED}]/@content",
+        f"//*[{_ITEMPROP_PUBLISHED}]/@datetime",
+        "//meta[@name='pubdate' or @name='publishdate' or @name='dc.date.issued' or @name='date']/@content",
+        "//time[@datetime]/@datetime",
+    )
 )
+_JSON_LD = XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt"})
 
 # The vote runs where the body is a link list and, with the html_vote setting, where trafilatura's default body
@@ -64,7 +70,9 @@ MIN_VOTES = 2
 # story cut to less than half needs at least twice the words to be whole again.
 RECALL_BELOW_RUNNING_SHARE = 0.5
 RECALL_MIN_CONTAINED = 0.8
-_RUNNING_TEXT = "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]//text()"
+_RUNNING_TEXT = XPath(
+    "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]//text()", smart_strings=False
+)
 
 # The extractors delete unwanted elements one at a time, and each deletion searches the parent's children:
 # quadratic in the number of siblings (20,000 <script> and <style> tags with text between them took 48 s).
@@ -165,7 +173,7 @@ def _disagrees(body: str, tree: HtmlElement, url: str | None) -> bool:
 
 def needs_recall(body: str, tree: HtmlElement) -> bool:
     """True when ``body`` has less than ``RECALL_BELOW_RUNNING_SHARE`` of the words of the page's running text."""
-    return word_count(body) < RECALL_BELOW_RUNNING_SHARE * word_count(" ".join(tree.xpath(_RUNNING_TEXT)))
+    return word_count(body) < RECALL_BELOW_RUNNING_SHARE * word_count(" ".join(_RUNNING_TEXT(tree)))
 
 
 def extends(wider: str, body: str) -> bool:
@@ -224,11 +232,11 @@ def _first(tree: HtmlElement, *xpaths: str) -> str | None:
 
 def _published_at(tree: HtmlElement) -> datetime | None:
     for xpath in _PUBLISHED_XPATHS:
-        for value in tree.xpath(xpath):
-            parsed = parse_datetime(str(value))
+        for value in xpath(tree):
+            parsed = parse_datetime(value)
             if parsed:
                 return parsed
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+    for script in _JSON_LD(tree):
         parsed = _json_ld_published(script)
         if parsed:
             return parsed
@@ -246,7 +254,7 @@ def _htmldate(tree: HtmlElement) -> datetime | None:
 
 def _json_ld_published(script: str) -> datetime | None:
     try:
-        data = orjson.loads(str(script))  # lxml's text results are a str subclass, which orjson refuses
+        data = orjson.loads(script)
     except orjson.JSONDecodeError:
         return None
     stack = [data]
