@@ -44,6 +44,7 @@ _GUARDED_FIXES = (
     (_any_of(_WIDTH_FOLD), _fold_width),
     (_any_of(CONTROL_CHARS), remove_control_chars),
 )
+_ANY_GUARDED = re.compile("|".join(needed.pattern for needed, _ in _GUARDED_FIXES))  # one scan, not three
 
 # ftfy looks for mojibake in each line with one large regex (ftfy.badness.BADNESS_RE): most of the repair's time
 # on text that has none. Every match of that regex but ``^[ÃÂ] `` holds one of these characters and is at most
@@ -114,9 +115,10 @@ def repair_text(text: str) -> str:
     """
     if ftfy_would_change(text):
         text = ftfy.fix_text(text, _FTFY)
-    for needed, fix in _GUARDED_FIXES:
-        if needed.search(text):
-            text = fix(text)
+    if _ANY_GUARDED.search(text):
+        for needed, fix in _GUARDED_FIXES:
+            if needed.search(text):
+                text = fix(text)
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
