@@ -99,6 +99,8 @@ def test_zone_abbreviations_for_one_season_are_fixed_offsets() -> None:
     [
         (["Sorry, the page you requested could not be found."], "404 Not Found"),
         (["Access denied"], "Error"),
+        (["It looks like we’re having some trouble. Check back soon to see your scores."], "Error"),
+        (["We’ll Be Right Back!", "It looks like we’re having some trouble accessing your account."], "Accounts"),
         ([f"Headline number {n} about the harbor" for n in range(60)], "Latest news"),
     ],
 )

@@ -73,6 +73,7 @@ _SENTENCE_SPLIT = re.compile(r"[.!?…][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])
 
 # An error page says so in its title or first line, and has little else.
 ERROR_PAGE = re.compile(
+    r"^(?:error|oops)\W*$|\bwe(?:'|’)ll be right back\b|"
     r"^(?:error )?(?:400|401|403|404|410|500|502|503)\b|\b(?:page|article|story|content|file) "
     r"(?:was )?(?:not found|cannot be found|could not be found|(?:is )?no longer available|does not exist)\b|"
     r"\b(?:access denied|forbidden|internal server error|service unavailable|something went wrong)\b",
