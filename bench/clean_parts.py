@@ -6,7 +6,7 @@ it calls: ``extract_html`` holds trafilatura, parsing and metadata). After one u
 set's pages to warm imports and caches, the stage and trafilatura default go over them in the order stage,
 trafilatura, trafilatura, stage, as ``bench.extraction`` runs them (in order, then reversed; the stage is
 ``clean_article`` on the page, a dead-lettered page an empty body); the figures are a go's average.
-Usage: ``python -m bench.clean_parts [--set article-extraction|multilingual|wcxb]``.
+Usage: ``python -m bench.clean_parts [--set NAME]`` (a set of ``bench.extraction.SETS``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Main-text extraction benchmark on the three public sets, every extractor measured in the same run.
+"""Main-text extraction benchmark on the four public sets, every extractor measured in the same run.
 
 Sets: ``article-extraction-benchmark`` (90 news pages, scored by its own ``evaluate.py``: 4-gram shingle
 precision and recall averaged over pages), ``web-extraction-multilingual`` (487 pages, scored by the rule of its
 ``score.py``: must-have snippets found are true positives, must-not-have snippets found false positives) and
 ``wcxb`` (the 257 article pages of WCXB's held-out test split, scored by its own ``evaluate.py``: bag-of-words
-precision, recall and F1 averaged over pages; the unseen set, read for two changes only). Every page is decoded once,
+precision, recall and F1 averaged over pages; unseen, read for three changes only) and ``wcxb-dev`` (the 710
+article pages of WCXB's dev split, scored the same way; unseen). Every page is decoded once,
 by the stage's own decoder (``decode_raw``), and every extractor gets the same text.
 
 Extractors: trafilatura's four modes (``fast=True``; default, with its fallbacks, the stage's base;
@@ -130,12 +131,16 @@ class MultilingualSet(EvalSet):
 
 
 class WcxbSet(EvalSet):
+    """The article pages of WCXB's held-out test split."""
+
     name = "wcxb"
+    split = "test"
 
     def __init__(self, folder: Path = WCXB) -> None:
         self.word_f1 = _load_module(folder / "evaluate.py", "wcxb_evaluate").word_f1
         self.truth: dict[str, str] = {}
         self.pages = []
+        folder = folder / self.split
         for path in sorted((folder / "ground-truth").glob("*.json.gz")):
             item = orjson.loads(gzip.decompress(path.read_bytes()))
             page_id = item["file_id"]
@@ -152,7 +157,14 @@ class WcxbSet(EvalSet):
         return f1, precision, recall
 
 
-SETS: tuple[type[EvalSet], ...] = (ArticleExtractionSet, MultilingualSet, WcxbSet)
+class WcxbDevSet(WcxbSet):
+    """The article pages of WCXB's dev split: more pages no rule was read from."""
+
+    name = "wcxb-dev"
+    split = "dev"
+
+
+SETS: tuple[type[EvalSet], ...] = (ArticleExtractionSet, MultilingualSet, WcxbSet, WcxbDevSet)
 
 
 def load_sets() -> list[EvalSet]:
