@@ -41,6 +41,13 @@ STORY = "The council approved the harbor budget on Tuesday. The vote was 7-2 aft
         "12 Comments",
         "Updated at 1:23 p.m.",
         "© 2025 Example News Group",
+        "Folgen Sie uns auf Twitter",
+        "Síguenos en Telegram, Instagram, Facebook y Twitter",
+        "Titelbild: Geyres Christophe/picture-alliance",
+        "Image illustrative : Lego Minifigures par Ninja Brick",
+        "Abonnieren Sie jetzt den Themen-Newsletter «Wohnen».",
+        "Inscrivez-vous à notre newsletter",
+        "Suscríbete a nuestra newsletter",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -55,6 +62,9 @@ def test_boilerplate_lines(line: str) -> None:
         "Photographers gathered outside the court before dawn.",
         "Read the full ruling, the judge told the lawyers, before you appeal.",
         "The newsletter industry has grown fast, and several founders signed up for a new fund this year. " * 3,
+        "The Guardian US added 680,000 newsletter subscribers in a single year.",
+        "Der Newsletter des Vereins hat inzwischen 20.000 Abonnenten.",
+        "Fotos von der Feier zeigen den Bürgermeister vor dem Rathaus.",
     ],
 )
 def test_story_lines_are_not_boilerplate(line: str) -> None:

@@ -16,6 +16,13 @@ from datetime import datetime
 from worker.clean.dates import looks_like_dateline, parse_datetime
 from worker.clean.normalize import block_key
 
+# Follow prompts and photo credits in German, French, Spanish, Italian, Portuguese, Dutch and Polish, as
+# BOILERPLATE has them in English (``Folgen Sie uns auf Twitter``, ``Síguenos en``, ``Titelbild: …``).
+_FOLLOW_US = r"(?:s[ií]guenos|suivez[- ]nous|folgen sie uns|folge uns|seguici|siga-nos|volg ons|obserwuj nas)\b.*"
+_PHOTO_CREDIT = (
+    r"(?:fotos?|bild(?:er)?|titelbild|titelfoto|bildquelle|cr[ée]dits? photos?|image illustrative|"
+    r"fotograf[ií]a|imagen|immagine|imagem|zdj[eę]cie|fot\.)\s*[:|].*"
+)
 # Whole lines that are page furniture, not story: ads, share and follow prompts, related links, newsletter,
 # cookie and reprint notices, photo credits, comment prompts. Only lines of at most MAX_BOILERPLATE_WORDS count.
 BOILERPLATE = re.compile(
@@ -32,12 +39,20 @@ BOILERPLATE = re.compile(
     r"by continuing to (?:use|browse)\b.*|(?:copyright|©)\s.*|all rights reserved\.?|"
     r"(?:\d+ )?comments?|(?:leave|post|add) a (?:comment|reply)|tell us what you think.*|"
     r"join the (?:conversation|discussion)\b.*|an error has occurred.*|please try again later\.?|thank you\.?|"
-    r"this copy is for your personal,? non-commercial use only\b.*)$",
+    r"this copy is for your personal,? non-commercial use only\b.*|"
+    rf"{_FOLLOW_US}|{_PHOTO_CREDIT})$",
     re.I,
+)
+# Signing up in the same languages; "newsletter" is their word too, also inside compounds (Themen-Newsletter,
+# Musiknewsletter). English keeps its exact verbs: "subscribers" and "signing up" are story words there.
+_SIGN_UP = (
+    r"anmeld\w*|abonnier\w*|bestell\w*|erhalten sie|inscr[ií]\w*|abonnez|suscr[ií]b\w*|iscriv\w*|assine|"
+    r"inscreva\w*|aanmeld\w*|zapisz"
 )
 # Newsletter and contact prompts: recognized by what they say anywhere in a short line.
 PROMPT = re.compile(
     r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b|"
+    rf"newsletter.*\b(?:{_SIGN_UP})|\b(?:{_SIGN_UP}).*newsletter|"
     r"\bin your inbox\b|\b(?:may|can) be reached at\b|^(?:write to|contact|email)\b.*\S+@\S+\.\w+|"
     r"\((?:AP|AFP|Reuters|EPA)?\s*(?:photo|image)s?\s*(?:/|by\b)[^)]*\)$|/\s*(?:getty images|shutterstock|afp|ap|reuters)\)?$",
     re.I,
