@@ -166,6 +166,13 @@ def test_a_longer_readability_text_that_does_not_make_the_body_whole_is_not_take
     assert word_count(text) < word_count(body)
 
 
+def test_a_page_trafilatura_default_finds_no_body_in_gets_the_other_modes_body() -> None:
+    """A WCXB page (a 2,000-word guide) where trafilatura default and its precision modes return nothing."""
+    page, body = _bundled_page("wcxb/dev/html/4111.html.gz")
+    assert not body.strip()
+    assert word_count(extract_html(page).text) > 1500
+
+
 def test_the_html_vote_setting_reaches_the_worker_s_clean_stage() -> None:
     """An article-extraction page where trafilatura's modes disagree: with the vote, a block of teasers of other
     stories that only the default body keeps is voted out."""

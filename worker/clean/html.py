@@ -1,7 +1,7 @@
 """HTML pages → main text and metadata.
 
 The main text is trafilatura's default body (its own extractor, with its readability and jusText fallbacks).
-Where the body is a link list, or (with ``html_vote``) trafilatura's cheap precision mode shares less than
+Where the body is empty or a link list, or (with ``html_vote``) trafilatura's cheap precision mode shares less than
 ``VOTE_BELOW_AGREEMENT`` of its words, ``favor_precision`` and ``favor_recall`` run too and the three vote
 paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has less than half the words of
 the page's running text, the story may be split over containers of which only one came out, and
@@ -144,14 +144,14 @@ def extract_html(
 
 
 def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = False) -> str:
-    """trafilatura's body, voted on where it is a link list or (optionally) its modes disagree, with the two
-    guards and without teasers of other pages (see module docstring).
+    """trafilatura's body, voted on where it is empty or a link list or (optionally) its modes disagree, with the
+    two guards and without teasers of other pages (see module docstring).
 
     Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
     """
     body = _trafilatura(tree, url)
     candidates = [body]
-    if is_link_list(body) or (html_vote and _disagrees(body, tree, url)):
+    if not body.strip() or is_link_list(body) or (html_vote and _disagrees(body, tree, url)):
         modes = [body, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
         candidates = [vote(modes, MIN_VOTES), *modes]
     if needs_recall(candidates[0], tree):
