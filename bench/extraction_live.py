@@ -1,4 +1,4 @@
-"""Article extraction through Kafka: the three public sets' pages as raw HTML messages, through freshly started
+"""Article extraction through Kafka: the four public sets' pages as raw HTML messages, through freshly started
 workers on a real broker, scored on what the workers publish, beside the same messages through ``process`` (the
 offline pipeline) and the clean stage as ``bench.extraction`` calls it, in one run.
 

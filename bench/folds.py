@@ -1,4 +1,4 @@
-"""5-fold check of the clean stage's settings on the three public sets, and across them.
+"""5-fold check of the clean stage's settings on the four public sets, and across them.
 
 Each set's pages are dealt into five folds (``bench.extraction.folds``). For each fold, the stage's three
 settings (``html_vote``: a vote where trafilatura's modes disagree, not on link lists only;
