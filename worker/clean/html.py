@@ -58,9 +58,10 @@ _PUBLISHED_XPATHS = tuple(
 _JSON_LD = XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt"})
 
-# The vote runs where the body is a link list and, with the html_vote setting, where trafilatura's default body
-# and its cheap precision mode (fast, favor_precision) share less than this share of their words. Then the body
-# and these modes vote on each paragraph, and a paragraph stays when MIN_VOTES of the three contain it.
+# The vote runs where the body is empty or a link list and, with the html_vote setting, where trafilatura's
+# default body and its cheap precision mode (fast, favor_precision) share less than this share of their words.
+# Then the body and these modes vote on each paragraph, and a paragraph stays when MIN_VOTES of the three
+# contain it.
 VOTE_BELOW_AGREEMENT = 0.9
 _VOTING_MODES: tuple[dict[str, bool], ...] = ({"favor_precision": True}, {"favor_recall": True})
 MIN_VOTES = 2
