@@ -5,7 +5,7 @@ precision and recall averaged over pages), ``web-extraction-multilingual`` (487 
 ``score.py``: must-have snippets found are true positives, must-not-have snippets found false positives) and
 ``wcxb`` (the 257 article pages of WCXB's held-out test split, scored by its own ``evaluate.py``: bag-of-words
 precision, recall and F1 averaged over pages; unseen, read for three changes only) and ``wcxb-dev`` (the 710
-article pages of WCXB's dev split, scored the same way; unseen). Every page is decoded once,
+article pages of WCXB's dev split, scored the same way; unseen, read for one change). Every page is decoded once,
 by the stage's own decoder (``decode_raw``), and every extractor gets the same text.
 
 Extractors: trafilatura's four modes (``fast=True``; default, with its fallbacks, the stage's base;

@@ -100,8 +100,8 @@ def repair_markup(html: str) -> str:
 
     Text has none: they are what UTF-8 bytes become when read as Latin-1 or Windows-1252 and saved again
     (``we\u00e2\x80\x99ll`` for ``we’ll``), so the whole page was misread. The extractors drop them, which
-    leaves the rest unrepairable (``weâll``), so ftfy repairs each run of misread bytes before extraction (a run
-    at a time: ftfy on the page's long lines took 0.6 ms a page); markup is ASCII and stays as it is.
+    leaves the rest unrepairable (``weâll``), so ftfy repairs each run of misread bytes before extraction; markup
+    is ASCII and stays as it is.
     """
     if not any(control in html for control in _C1_CONTROLS):
         return html
