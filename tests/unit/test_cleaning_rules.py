@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml.html import fromstring
 
 from schemas import RawArticle
 from worker.clean import clean_article, decode_raw
 from worker.clean.dates import parse_datetime
-from worker.clean.html import block_text, extract_html
+from worker.clean.html import block_text, extract_html, headline
 from worker.clean.text import clean_text, is_boilerplate, looks_like_article
 from worker.errors import Rejected
 
@@ -186,8 +187,80 @@ def test_json_ld_date_published_keeps_its_zone() -> None:
     assert published.utcoffset().total_seconds() == 2 * 3600
 
 
-def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
-    from lxml.html import fromstring
+def _headline(title: str, body: str = "", site_name: str | None = None, url: str | None = None) -> str | None:
+    return headline(fromstring(f"<html><head><title>x</title></head><body>{body}</body></html>"), title, site_name, url)
 
+
+@pytest.mark.parametrize(
+    ("title", "body", "site_name", "url", "expected"),
+    [
+        # the part of the title printed as a heading
+        ("Bridge Reopens | Rotterdam Daily", "<h1>Bridge Reopens</h1>", None, None, "Bridge Reopens"),
+        ("News - Bridge Reopens - Rotterdam Daily", "<h2>Bridge Reopens</h2>", None, None, "Bridge Reopens"),
+        # parts naming the site, by its declared name or its host, at either end
+        ("Bridge reopens after repairs - Rotterdam Daily", "", "Rotterdam Daily", None, "Bridge reopens after repairs"),
+        ("NASA adds five companies – SpaceNews.com", "", None, "https://spacenews.com/a/", "NASA adds five companies"),
+        (
+            "LinkNaija | Kate Henshaw stuns in new photos",
+            "",
+            None,
+            "https://www.linknaija.com/2018/",
+            "Kate Henshaw stuns in new photos",
+        ),
+        ("Clymer manual review | MoreBikes", "", None, "https://www.morebikes.co.uk/x", "Clymer manual review"),
+        # the page's one <h1>, when it has three words and does not name the site; its site part goes too
+        (
+            "AI Innovations Reach Healthcare",
+            "<h1>How AI Is Transforming Healthcare</h1>",
+            None,
+            None,
+            "How AI Is Transforming Healthcare",
+        ),
+        (
+            "Was wir hören wollen",
+            "<h1>Was wir nicht hören wollen | FASSETTE.NET</h1>",
+            None,
+            "https://fassette.net/x",
+            "Was wir nicht hören wollen",
+        ),
+        (
+            "商標法違反",
+            "<h1>商品の改造が商標法違反に！？</h1>",
+            None,
+            None,
+            "商品の改造が商標法違反に！？",
+        ),
+        ("Professional Design for Companies", "<h1>Design</h1>", None, None, "Professional Design for Companies"),
+        ("Harbor works begin", "<h1>Rotterdam Daily</h1>", "Rotterdam Daily", None, "Harbor works begin"),
+        ("Harbor works begin", "<h1>Harbor works</h1><h1>Other story here</h1>", None, None, "Harbor works begin"),
+        # a title that is all site name, or has no separator, stays
+        ("Rotterdam Daily", "", "Rotterdam Daily", None, "Rotterdam Daily"),
+        (
+            "Bridge-building in Rotterdam: a history",
+            "",
+            None,
+            "https://rotterdam.nl/",
+            "Bridge-building in Rotterdam: a history",
+        ),
+    ],
+)
+def test_headline_is_the_story_title_without_the_site_name(
+    title: str, body: str, site_name: str | None, url: str | None, expected: str
+) -> None:
+    assert _headline(title, body, site_name, url) == expected
+
+
+def test_an_html_title_with_the_site_name_gives_the_headline_and_a_body_without_it() -> None:
+    story = "".join(f"<p>{STORY} Paragraph {n} of the story.</p>" for n in range(4))
+    page = (
+        "<html><head><title>Council backs harbor budget | Rotterdam Daily</title></head><body>"
+        f"<nav><a href='/'>Home</a></nav><article><h1>Council backs harbor budget</h1>{story}</article></body></html>"
+    )
+    record = clean_article(RawArticle(html=page, url="https://rotterdamdaily.nl/budget"), NOW)
+    assert record.title == "Council backs harbor budget"
+    assert not record.body.startswith("Council backs")
+
+
+def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
     root = fromstring("<div><p>One <b>two</b></p><ul><li>three</li><li><p>four</p></li></ul></div>")
     assert block_text(root) == "One two\nthree\nfour"

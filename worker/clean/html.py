@@ -14,9 +14,11 @@ page's time zone, with htmldate as the fallback. See docs/cleaning.md for the fi
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import orjson
 import trafilatura
@@ -38,6 +40,7 @@ from worker.clean.combine import (
     words_key,
 )
 from worker.clean.dates import parse_datetime
+from worker.clean.text import MIN_TITLE_PART_WORDS, TITLE_SEPARATOR, count_words
 from worker.errors import Rejected
 
 # Where pages state their publication time with a zone, in order; htmldate and trafilatura give a day without a
@@ -132,7 +135,7 @@ def extract_html(
     with suppress(Exception):  # trafilatura's JSON-LD reader fails on some malformed scripts; meta tags count
         meta = extract_meta_json(tree, meta)
     parts = HtmlParts(
-        title=meta.title or extract_title(tree),
+        title=headline(tree, meta.title or extract_title(tree), meta.sitename, url),
         description=meta.description,
         published_at=_published_at(tree) or _htmldate(tree),
         authors=[a.strip() for a in (meta.author or "").split(";") if " " in a.strip()],
@@ -142,6 +145,48 @@ def extract_html(
     )
     parts.text = main_text(tree, html, url, html_vote)
     return parts
+
+
+def headline(tree: HtmlElement, title: str | None, site_name: str | None, url: str | None) -> str | None:
+    """The story's headline from the page's ``title`` ("Headline | Site", "Site - Section - Headline"): the part
+    of it that is a heading on the page, else the page's one ``<h1>`` if it has ``MIN_TITLE_PART_WORDS`` words and
+    does not name the site, else the title; either without its leading and trailing parts that name the site
+    (``site_name``, or a label of the URL's host)."""
+    if not title:
+        return title
+    parts = TITLE_SEPARATOR.split(title)
+    if len(parts) > 1:
+        headings = {words_key(heading.text_content()) for heading in tree.iter("h1", "h2")}
+        for part in parts:
+            if words_key(part) in headings:
+                return part.strip()
+    names = _site_names(site_name, url)
+    h1 = [" ".join(element.text_content().split()) for element in tree.iter("h1")]
+    if len(h1) == 1 and count_words(h1[0]) >= MIN_TITLE_PART_WORDS and not _names_site(h1[0], names):
+        title = h1[0]
+    pieces = re.split(f"({TITLE_SEPARATOR.pattern})", title)  # parts at even positions, separators between
+    while len(pieces) > 1 and _names_site(pieces[-1], names):
+        del pieces[-2:]
+    while len(pieces) > 1 and _names_site(pieces[0], names):
+        del pieces[:2]
+    return "".join(pieces).strip()
+
+
+def _site_names(site_name: str | None, url: str | None) -> tuple[set[str], list[str]]:
+    """The ``words_key`` of the site's name, and the labels of the URL's host but ``www`` and the last, and the
+    host without ``www`` (``spacenews.com`` for "SpaceNews.com"), without dots and hyphens."""
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    labels = [label.replace("-", "") for label in host.split(".")[:-1]]
+    labels += [host.replace(".", "").replace("-", "")] if host else []
+    return {words_key(site_name)} - {""} if site_name else set(), labels
+
+
+def _names_site(text: str, names: tuple[set[str], list[str]]) -> bool:
+    """True for text that is the site's name or, written without spaces, a host label or most of one."""
+    key = words_key(text)
+    squashed = key.replace(" ", "")
+    keys, labels = names
+    return key in keys or any(squashed == label or (len(squashed) > 3 and squashed in label) for label in labels)
 
 
 def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = False) -> str:

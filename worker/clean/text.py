@@ -102,7 +102,7 @@ MAX_DEK_WORDS = 45
 MAX_HEADER_BLOCKS = 4  # headline, lede, dek and dateline come first; a short line further down is body
 # A page's title often carries the site's or section's name beside the headline ("Headline - Site",
 # "Site | Headline"); the headline printed above the story is then one of its parts.
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»]|::)\s+")
+TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»]|::)\s+")
 MIN_TITLE_PART_WORDS = 3
 META = "\x00meta"  # stands where a dateline or byline was, for header detection
 
@@ -290,5 +290,5 @@ def _find_title(header: list[str], counts: dict[str, int], title_hint: str | Non
 def headline_keys(title: str) -> set[str]:
     """``block_key`` of each form the headline of a page with this title may take in its text: the title, and
     each part of it between separators that has at least ``MIN_TITLE_PART_WORDS`` words."""
-    parts = [part for part in _TITLE_SEPARATOR.split(title) if len(part.split()) >= MIN_TITLE_PART_WORDS]
+    parts = [part for part in TITLE_SEPARATOR.split(title) if len(part.split()) >= MIN_TITLE_PART_WORDS]
     return {block_key(title), *(block_key(part) for part in parts)}
