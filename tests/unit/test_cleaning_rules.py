@@ -197,6 +197,13 @@ def _headline(title: str, body: str = "", site_name: str | None = None, url: str
         # the part of the title printed as a heading
         ("Bridge Reopens | Rotterdam Daily", "<h1>Bridge Reopens</h1>", None, None, "Bridge Reopens"),
         ("News - Bridge Reopens - Rotterdam Daily", "<h2>Bridge Reopens</h2>", None, None, "Bridge Reopens"),
+        (
+            "Bridge reopens after repairs | Rotterdam Daily",
+            "<h2>Rotterdam Daily</h2>",
+            "Rotterdam Daily",
+            None,
+            "Bridge reopens after repairs",
+        ),
         # parts naming the site, by its declared name or its host, at either end
         ("Bridge reopens after repairs - Rotterdam Daily", "", "Rotterdam Daily", None, "Bridge reopens after repairs"),
         ("NASA adds five companies – SpaceNews.com", "", None, "https://spacenews.com/a/", "NASA adds five companies"),

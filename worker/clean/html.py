@@ -154,13 +154,13 @@ def headline(tree: HtmlElement, title: str | None, site_name: str | None, url: s
     (``site_name``, or a label of the URL's host)."""
     if not title:
         return title
+    names = _site_names(site_name, url)
     parts = TITLE_SEPARATOR.split(title)
     if len(parts) > 1:
         headings = {words_key(heading.text_content()) for heading in tree.iter("h1", "h2")}
         for part in parts:
-            if words_key(part) in headings:
+            if words_key(part) in headings and not _names_site(part, names):  # a logo may be a heading too
                 return part.strip()
-    names = _site_names(site_name, url)
     h1 = [" ".join(element.text_content().split()) for element in tree.iter("h1")]
     if len(h1) == 1 and count_words(h1[0]) >= MIN_TITLE_PART_WORDS and not _names_site(h1[0], names):
         title = h1[0]
@@ -182,7 +182,8 @@ def _site_names(site_name: str | None, url: str | None) -> tuple[set[str], list[
 
 
 def _names_site(text: str, names: tuple[set[str], list[str]]) -> bool:
-    """True for text that is the site's name or, written without spaces, a host label or most of one."""
+    """True for text that is the site's name or, written without spaces, a label of the URL's host or a part of
+    one longer than three letters."""
     key = words_key(text)
     squashed = key.replace(" ", "")
     keys, labels = names
