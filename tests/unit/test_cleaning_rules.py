@@ -240,6 +240,14 @@ def _headline(title: str, body: str = "", site_name: str | None = None, url: str
         ("Professional Design for Companies", "<h1>Design</h1>", None, None, "Professional Design for Companies"),
         ("Harbor works begin", "<h1>Rotterdam Daily</h1>", "Rotterdam Daily", None, "Harbor works begin"),
         ("Harbor works begin", "<h1>Harbor works</h1><h1>Other story here</h1>", None, None, "Harbor works begin"),
+        # a malformed URL names no site
+        (
+            "Bridge reopens after repairs - Rotterdam Daily",
+            "",
+            None,
+            "http://[bad",
+            "Bridge reopens after repairs - Rotterdam Daily",
+        ),
         # a title that is all site name, or has no separator, stays
         ("Rotterdam Daily", "", "Rotterdam Daily", None, "Rotterdam Daily"),
         (

@@ -175,7 +175,10 @@ def headline(tree: HtmlElement, title: str | None, site_name: str | None, url: s
 def _site_names(site_name: str | None, url: str | None) -> tuple[set[str], list[str]]:
     """The ``words_key`` of the site's name, and the labels of the URL's host but ``www`` and the last, and the
     host without ``www`` (``spacenews.com`` for "SpaceNews.com"), without dots and hyphens."""
-    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    try:
+        host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    except ValueError:  # a malformed URL ("http://[bad") names no host
+        host = ""
     labels = [label.replace("-", "") for label in host.split(".")[:-1]]
     labels += [host.replace(".", "").replace("-", "")] if host else []
     return {words_key(site_name)} - {""} if site_name else set(), labels
