@@ -64,8 +64,8 @@ def test_retention_window_forgets_old_stories_and_tombstones_their_state(kafka_b
         pipeline.start_worker()
         t0 = datetime(2025, 3, 4, 9, tzinfo=UTC)
         later = templated("Delft", "300", "2026", "Martina Huijsmans", "12")
-        # One key, so one raw partition: the copy reaches the index after the story that moved the window on. On
-        # three partitions it could come first, and the old story, still indexed then, would make it a duplicate.
+        # One key, so one raw partition: on three, the old story could reach the index after its copy, and be the
+        # copy's duplicate (the first seen wins).
         pipeline.send([(b"k", raw("old", body(STORY), t0))])
         pipeline.send([(b"k", raw("two-days-later", later, t0 + timedelta(days=2)))])
         pipeline.send([(b"k", raw("copy-after-window", body(STORY), t0 + timedelta(days=2)))])

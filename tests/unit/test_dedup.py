@@ -171,6 +171,46 @@ def test_retention_window_expires_old_articles_from_every_key():
     assert check(index, "copy", body(STORY), T0 + timedelta(hours=2)).duplicate_of is None
 
 
+def test_a_copy_past_the_window_is_new_even_when_it_is_the_first_to_pass_it():
+    """Expiry runs at the incoming article's own event time, so whether another article moved the window on
+    before it does not change its verdict (across raw partitions, that order is a race)."""
+    params = DedupParams(retention_seconds=3600)
+    later = templated("Delft", "300", "2026", "Martina Huijsmans", "12")
+    for items in (
+        [
+            ("old", body(STORY), T0),
+            ("later", later, T0 + timedelta(hours=2)),
+            ("copy", body(STORY), T0 + timedelta(hours=2)),
+        ],
+        [
+            ("old", body(STORY), T0),
+            ("copy", body(STORY), T0 + timedelta(hours=2)),
+            ("later", later, T0 + timedelta(hours=2)),
+        ],
+    ):
+        index = DuplicateIndex({}, params)
+        assert verdicts(index, items) == [(None, None)] * 3
+        assert indexed_ids(index) == {"later", "copy"}
+
+
+def test_a_story_past_its_window_is_published_again_as_a_first_sighting():
+    index = DuplicateIndex({}, DedupParams(retention_seconds=3600))
+    check(index, "a", body(STORY), T0, origin="raw:0:1")
+    assert check(index, "a", body(STORY), T0 + timedelta(minutes=30), origin="raw:0:2").kind == "resubmitted"
+    again = check(index, "a", body(STORY), T0 + timedelta(hours=2), origin="raw:0:3")
+    assert (again.duplicate_of, again.version, again.previous_hash) == (None, 1, None)
+    assert len(index) == 1
+
+
+def test_a_rejected_article_moves_the_window_on(index):
+    check(index, "a", body(STORY), T0, origin="raw:0:1")
+    week = timedelta(seconds=DedupParams().retention_seconds)
+    check(index, "b", templated("Delft", "300", "2026", "Martina Huijsmans", "12"), T0 + week / 2, origin="raw:0:2")
+    with pytest.raises(Rejected):
+        check(index, "b", OTHER_STORY, T0 + week * 1.1, origin="raw:0:3")
+    assert indexed_ids(index) == {"b"}
+
+
 def test_arrival_order_decides_and_replays_agree():
     texts = [("x", body(STORY)), ("y", body(STORY[:4])), ("z", body(STORY[1:]))]
     runs = []

@@ -21,7 +21,11 @@ is a new version of the story, published under the same id, unless it shares alm
 one: then it is another story reusing the id, rejected as ``id_conflict``.
 
 Entries written before versions existed lack ``v``, ``hist`` and ``seen``: they read as version 1 with no
-history. All decisions are a function of the arrival order alone, so replaying the same log gives the same verdicts.
+history.
+
+Before an article is decided, every article whose retention ended by its event time is expired: a copy past
+the window is new whether or not another article moved the window on first. All decisions are a function of
+the arrival order alone, so replaying the same log gives the same verdicts.
 """
 
 from __future__ import annotations
@@ -94,32 +98,41 @@ class DuplicateIndex:
     ) -> Decision:
         """Decide for one article (in arrival order) and index it; ``origin`` names the raw message it came from.
 
-        Raises ``Rejected("id_conflict")``, leaving the state as it was, for a body under a published id that
-        shares almost nothing with that story.
+        Articles whose retention ended by this article's event time are expired first, so they never match it.
+        Raises ``Rejected("id_conflict")`` for a body under a published id that shares almost nothing with that
+        story: the article is not indexed, though its event time still moves the retention window on.
         """
         if len(signature.minhash) != self.params.num_perm:
             raise ValueError(f"signature has {len(signature.minhash)} permutations, the index {self.params.num_perm}")
         entry = self.store.get(f"s:{article_id}")
-        if entry is not None:
-            for seen, decided in entry.get("seen", []):
-                if seen == origin:
-                    return Decision(*decided)
-            if content_hash == entry["hash"] or content_hash in entry.get("hist", []):
-                return self._remember(article_id, entry, origin, Decision(entry["root"], "resubmitted"))
-            if entry["root"] == article_id:
-                self._check_same_story(article_id, entry, signature)
-        meta = self._meta()
+        for seen, decided in entry.get("seen", []) if entry is not None else []:
+            if seen == origin:
+                return Decision(*decided)
+        before = self._meta()
+        meta = dict(before)
         self._sync_buckets(meta)
         meta["wm"] = max(meta["wm"] or event_time.timestamp(), event_time.timestamp())
+        try:
+            self._expire(meta)
+            return self._decide(article_id, signature, content_hash, origin, meta)
+        finally:
+            if meta != before:
+                self.store["meta"] = meta
+                self._set_marker(meta)
+
+    def _decide(
+        self, article_id: str, signature: Signature, content_hash: str, origin: str, meta: dict[str, Any]
+    ) -> Decision:
+        entry = self.store.get(f"s:{article_id}")  # None too when the story's retention just ended
+        if entry is not None and (content_hash == entry["hash"] or content_hash in entry.get("hist", [])):
+            return self._remember(article_id, entry, origin, Decision(entry["root"], "resubmitted"))
         if entry is not None and entry["root"] == article_id:
+            self._check_same_story(article_id, entry, signature)
             decision = Decision(None, version=entry.get("v", 1) + 1, previous_hash=entry["hash"])
         else:
             root, kind, similarity = self._match(article_id, content_hash, signature)
             decision = Decision(None) if root == article_id else Decision(root, kind, similarity)
         self._add(article_id, content_hash, signature, decision, origin, entry, meta)
-        self._expire(meta)
-        self.store["meta"] = meta
-        self._set_marker(meta)
         return decision
 
     def sync_buckets(self) -> None:
