@@ -279,3 +279,8 @@ def test_an_html_title_with_the_site_name_gives_the_headline_and_a_body_without_
 def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
     root = fromstring("<div><p>One <b>two</b></p><ul><li>three</li><li><p>four</p></li></ul></div>")
     assert block_text(root) == "One two\nthree\nfour"
+
+
+def test_a_malformed_url_gives_no_source_instead_of_raising() -> None:
+    record = clean_article(RawArticle(text=f"{STORY}\n\n{STORY}", url="http://[bad"), NOW)
+    assert (record.source, record.canonical_url) == (None, None)

@@ -18,7 +18,6 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import orjson
 import trafilatura
@@ -40,6 +39,7 @@ from worker.clean.combine import (
     words_key,
 )
 from worker.clean.dates import parse_datetime
+from worker.clean.normalize import domain_of
 from worker.clean.text import MIN_TITLE_PART_WORDS, TITLE_SEPARATOR, count_words
 from worker.errors import Rejected
 
@@ -175,10 +175,7 @@ def headline(tree: HtmlElement, title: str | None, site_name: str | None, url: s
 def _site_names(site_name: str | None, url: str | None) -> tuple[set[str], list[str]]:
     """The ``words_key`` of the site's name, and the labels of the URL's host but ``www`` and the last, and the
     host without ``www`` (``spacenews.com`` for "SpaceNews.com"), without dots and hyphens."""
-    try:
-        host = (urlsplit(url or "").hostname or "").removeprefix("www.")
-    except ValueError:  # a malformed URL ("http://[bad") names no host
-        host = ""
+    host = domain_of(url) or ""
     labels = [label.replace("-", "") for label in host.split(".")[:-1]]
     labels += [host.replace(".", "").replace("-", "")] if host else []
     return {words_key(site_name)} - {""} if site_name else set(), labels

@@ -155,7 +155,11 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def domain_of(url: str | None) -> str | None:
+    """The URL's host without ``www.``; None for no URL or a malformed one (``http://[bad``)."""
     if not url:
         return None
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
     return host.removeprefix("www.") or None
