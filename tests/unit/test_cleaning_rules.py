@@ -284,3 +284,17 @@ def test_block_text_keeps_outermost_blocks_one_per_line() -> None:
 def test_a_malformed_url_gives_no_source_instead_of_raising() -> None:
     record = clean_article(RawArticle(text=f"{STORY}\n\n{STORY}", url="http://[bad"), NOW)
     assert (record.source, record.canonical_url) == (None, None)
+
+
+def test_an_html_body_keeps_its_blocks_where_plain_text_would_be_unwrapped() -> None:
+    """Long lines without a sentence end read as a hard-wrapped paragraph in plain text; from a page they are
+    the page's own blocks (list items, table rows, code) and stay apart."""
+    items = [f"Item {n}: the harbor budget line for dredging the outer channel in {2020 + n}" for n in range(6)]
+    page = (
+        "<html><head><title>Harbor budget lines</title></head><body><article><h1>Harbor budget lines</h1>"
+        f"<p>{STORY}</p><ul>{''.join(f'<li>{item}</li>' for item in items)}</ul><p>{STORY} It ends here.</p>"
+        "</article></body></html>"
+    )
+    record = clean_article(RawArticle(html=page, url="https://example.org/harbor"), NOW)
+    assert record.body.split("\n\n") == [STORY, *(f"- {item}" for item in items), f"{STORY} It ends here."]
+    assert clean_text("\n".join(items)).paragraphs == [" ".join(items)]

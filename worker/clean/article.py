@@ -38,7 +38,8 @@ def clean_article(
     page_canonical = language = None
     if raw.html and raw.html.strip():
         page = extract_html(repair_markup(raw.html), raw.url, max_html_elements, html_vote)
-        parts = clean_text(repair_text(page.text), _clean_line(raw.title) or _clean_line(page.title))
+        title_hint = _clean_line(raw.title) or _clean_line(page.title)
+        parts = clean_text(repair_text(page.text), title_hint, one_block_per_line=True)
         parts.description = page.description or parts.description
         parts.published_at = page.published_at or parts.published_at
         parts.authors = page.authors or parts.authors

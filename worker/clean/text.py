@@ -117,12 +117,13 @@ class TextParts:
     paragraphs: list[str] = field(default_factory=list)
 
 
-def split_blocks(text: str) -> list[str]:
-    """Blocks are non-empty lines, except that hard-wrapped lines of one paragraph are joined."""
+def split_blocks(text: str, one_block_per_line: bool = False) -> list[str]:
+    """Blocks are non-empty lines, except that hard-wrapped lines of one paragraph are joined; not in text that
+    has ``one_block_per_line`` (an HTML extractor's), where a run of long lines is code, a table or a list."""
     blocks: list[str] = []
     for group in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in group.split("\n") if line.strip()]
-        if _is_hard_wrapped(lines):
+        if not one_block_per_line and _is_hard_wrapped(lines):
             blocks.append(" ".join(lines))
         else:
             blocks.extend(lines)
@@ -187,9 +188,9 @@ def _is_prompt(line: str) -> bool:
     return bool(PROMPT.search(line))
 
 
-def clean_text(text: str, title_hint: str | None = None) -> TextParts:
-    """Split repaired plain text into headline, dek, lede, dateline, bylines and unique body paragraphs."""
-    blocks, counts = unique_blocks(split_blocks(text))
+def clean_text(text: str, title_hint: str | None = None, one_block_per_line: bool = False) -> TextParts:
+    """Split repaired text into headline, dek, lede, dateline, bylines and unique body paragraphs."""
+    blocks, counts = unique_blocks(split_blocks(text, one_block_per_line))
     parts = TextParts()
     body: list[str] = []  # body candidates, with META where a dateline or byline stood
     wire_dateline = ""  # a wire dateline printed on a line of its own opens the next paragraph
