@@ -298,3 +298,10 @@ def test_an_html_body_keeps_its_blocks_where_plain_text_would_be_unwrapped() -> 
     record = clean_article(RawArticle(html=page, url="https://example.org/harbor"), NOW)
     assert record.body.split("\n\n") == [STORY, *(f"- {item}" for item in items), f"{STORY} It ends here."]
     assert clean_text("\n".join(items)).paragraphs == [" ".join(items)]
+
+
+def test_a_page_without_a_date_of_its_own_takes_the_one_in_its_url() -> None:
+    page = f"<html><head><title>Harbor budget</title></head><body><article><p>{STORY}</p></article></body></html>"
+    dated = extract_html(page, "https://example.org/news/2025/06/23/harbor-budget")
+    assert dated.published_at == datetime(2025, 6, 23, tzinfo=UTC)
+    assert extract_html(page, "https://example.org/news/harbor-budget").published_at is None

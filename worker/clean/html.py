@@ -137,7 +137,7 @@ def extract_html(
     parts = HtmlParts(
         title=headline(tree, meta.title or extract_title(tree), meta.sitename, url),
         description=meta.description,
-        published_at=_published_at(tree) or _htmldate(tree),
+        published_at=_published_at(tree) or _htmldate(tree, url),
         authors=[a.strip() for a in (meta.author or "").split(";") if " " in a.strip()],
         language=(_first(tree, "/html/@lang") or "").split("-")[0].lower() or None,
         canonical_url=_first(tree, "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"),
@@ -290,10 +290,11 @@ def _published_at(tree: HtmlElement) -> datetime | None:
     return None
 
 
-def _htmldate(tree: HtmlElement) -> datetime | None:
-    """htmldate's original publication date (a day, taken as UTC midnight) when the page states no time."""
+def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's original publication date (a day, taken as UTC midnight) when the page states no time; the
+    date in the URL's path (``/2025/06/23/``) when the page gives none."""
     try:
-        found = find_date(tree, extensive_search=False, original_date=True)
+        found = find_date(tree, url=url, extensive_search=False, original_date=True, deferred_url_extractor=True)
     except AssertionError:  # lxml's drop_tree on a parentless <style>/<script> root: the page gives no date
         return None
     return parse_datetime(found) if found else None
