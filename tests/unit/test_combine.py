@@ -174,9 +174,9 @@ def test_a_page_trafilatura_default_finds_no_body_in_gets_the_other_modes_body()
 
 
 def test_the_html_vote_setting_reaches_the_worker_s_clean_stage() -> None:
-    """An article-extraction page where trafilatura's modes disagree: with the vote, a block of teasers of other
-    stories that only the default body keeps is voted out."""
-    name = "article-extraction-benchmark/html/d90bda7ed14df19574f4ca8b1ccde5752a78f40058af1393e81cc99adb3e8756.html.gz"
+    """An article-extraction page where trafilatura's modes disagree: with the vote, a photo caption, empty list
+    items and the page's metadata that only the default body keeps are voted out."""
+    name = "article-extraction-benchmark/html/fde930b01859de8311c6a14f8aa8c72be0659b551367803deb6736cf3526cf2e.html.gz"
     page = gzip.decompress((DATA_DIR / name).read_bytes())
     message = Message(page, b"page.html", "news.raw", 0, 0, NOW)
     plain, voted = (clean_message(message, Settings(html_vote=vote)).body for vote in (False, True))

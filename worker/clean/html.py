@@ -3,10 +3,11 @@
 The main text is trafilatura's default body (its own extractor, with its readability and jusText fallbacks).
 Where the body is empty or a link list, or (with ``html_vote``) trafilatura's cheap precision mode shares less than
 ``VOTE_BELOW_AGREEMENT`` of its words, ``favor_precision`` and ``favor_recall`` run too and the three vote
-paragraph by paragraph (``worker.clean.combine``). Two guards: when the body has less than half the words of
-the page's running text, the story may be split over containers of which only one came out, and
-readability-lxml's text replaces it if it holds the body and at least twice its words; a candidate that is a
-list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every candidate is
+paragraph by paragraph (``worker.clean.combine``). Three guards: a body flattened into one block (trafilatura's
+last resort) gives way to readability-lxml's text when that is the story within it, in blocks; when the body has
+less than half the words of the page's running text, the story may be split over containers of which only one
+came out, and readability-lxml's text replaces it if it holds the body and at least twice its words; a candidate
+that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every candidate is
 one is ``not_an_article``. Teasers of other pages (a lead-in such as "Read also:" before linked headlines)
 are dropped from the body. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps the
 page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
@@ -74,6 +75,10 @@ MIN_VOTES = 2
 # story cut to less than half needs at least twice the words to be whole again.
 RECALL_BELOW_RUNNING_SHARE = 0.5
 RECALL_MIN_CONTAINED = 0.8
+# A body of one block of at least this many words is trafilatura's last resort (its baseline: the text of a whole
+# <article> or <body> run together, header, bylines and all). readability-lxml's text replaces it when it has
+# blocks, holds at least RECALL_BELOW_RUNNING_SHARE of its words and is a part of it (RECALL_MIN_CONTAINED).
+FLATTENED_MIN_WORDS = 100
 _RUNNING_TEXT = XPath(
     "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]//text()", smart_strings=False
 )
@@ -197,6 +202,8 @@ def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = F
     Raises ``Rejected("not_an_article")`` when every candidate is a list of short link-like lines.
     """
     body = _trafilatura(tree, url)
+    if is_flattened(body):
+        body = restructured(body, html)
     candidates = [body]
     if not body.strip() or is_link_list(body) or (html_vote and _disagrees(body, tree, url)):
         modes = [body, *(_trafilatura(tree, url, **mode) for mode in _VOTING_MODES)]
@@ -206,6 +213,24 @@ def main_text(tree: HtmlElement, html: str, url: str | None, html_vote: bool = F
         if extends(wider, candidates[0]):
             candidates.insert(0, wider)
     return drop_teasers(first_running_text(candidates), lambda: link_texts(tree))
+
+
+def is_flattened(text: str) -> bool:
+    return "\n" not in text.strip() and word_count(text) >= FLATTENED_MIN_WORDS
+
+
+def restructured(body: str, html: str) -> str:
+    """readability-lxml's text for a flattened ``body`` when it is the story within it, in blocks the block cleaner
+    can take apart; else ``body``."""
+    structured = _readability(html)
+    if (
+        "\n" in structured.strip()
+        and word_count(structured) >= RECALL_BELOW_RUNNING_SHARE * word_count(body)
+        and contained_share(structured, body) >= RECALL_MIN_CONTAINED
+        and not is_link_list(structured)
+    ):
+        return structured
+    return body
 
 
 def link_texts(tree: HtmlElement) -> frozenset[str]:
