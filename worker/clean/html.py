@@ -7,10 +7,11 @@ paragraph by paragraph (``worker.clean.combine``). Three guards: a body flattene
 last resort) gives way to readability-lxml's text when that is the story within it, in blocks; when the body has
 less than half the words of the page's running text, the story may be split over containers of which only one
 came out, and readability-lxml's text replaces it if it holds the body and at least twice its words; a candidate
-that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every candidate is
-one is ``not_an_article``. Teasers of other pages (a lead-in such as "Read also:" before linked headlines)
-are dropped from the body. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps the
-page's time zone, with htmldate as the fallback. See docs/cleaning.md for the figures.
+that is a list of short link-like lines (a menu, a tag cloud) gives way to the next, and a page where every
+candidate is one is ``not_an_article``. Teasers of other pages (a lead-in such as "Read also:" before linked
+headlines) are dropped from the body. Metadata comes from the page's meta tags and JSON-LD; ``published_at`` keeps
+the page's time zone, with htmldate (and the date in the URL's path) as the fallback. See docs/cleaning.md for
+the figures.
 """
 
 from __future__ import annotations
