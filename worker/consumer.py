@@ -10,7 +10,6 @@ from typing import Any
 
 from faust.transport.drivers.aiokafka import Consumer
 from faust.types import TP, Message
-from faust.types.transports import TPorTopicSet
 
 from worker import metrics
 
@@ -146,16 +145,6 @@ class CommitBeforeRevokeConsumer(Consumer):
                 self._unprocessed[tp] = committed
             return None
         return super()._new_offset(tp)
-
-    async def commit(self, topics: TPorTopicSet | None = None, start_new_transaction: bool = True) -> bool:
-        """Commit what is acked, after any commit under way.
-
-        Faust's returns at once, committing nothing, when another commit (the periodic one) is under way; that
-        one took its offsets when it began. The commit before a rebalance or at shutdown then left the messages
-        acked since to be processed again by the partition's next owner."""
-        while await self.maybe_wait_for_commit_to_finish():
-            pass  # another may have begun meanwhile; once none is, nothing comes between the check and this one
-        return await super().commit(topics, start_new_transaction)
 
     async def _commit_offsets(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
         """Commit only once every table write of the committed messages has reached the Kafka producer.

@@ -306,31 +306,3 @@ def test_a_seek_to_the_committed_offsets_in_the_middle_of_a_batch_loses_and_doub
     assert log.committed == {tp: 40}
     assert log.committed_unprocessed == []
     assert consumer._reading_again == {}
-
-
-def test_a_commit_asked_for_while_another_is_under_way_commits_what_was_acked_since(consumer, monkeypatch):
-    """Faust's commit returns at once, committing nothing, when another (the periodic one) is under way, though
-    that one took its offsets before: the commit before a rebalance or at shutdown left what was acked since to
-    be done again by the partition's next owner."""
-    tp = TP(RAW, 0)
-    log = PartitionLog(ends={tp: 60}, positions={tp: 59}, committed={tp: 56}, batch=6)
-
-    async def no_flush() -> None:
-        return None
-
-    async def final_commit_during_a_periodic_one() -> None:
-        periodic = consumer.loop.create_future()
-        consumer._commit_fut = periodic  # its offsets taken before 56-58 were acked
-        for offset in (56, 57, 58):
-            log.take(consumer, taken(offset))
-        final = asyncio.ensure_future(consumer.commit())
-        await asyncio.sleep(0)
-        consumer._commit_fut = None  # as Faust's commit ends: the future cleared, then its waiters woken
-        periodic.set_result(None)
-        await final
-
-    consumer._committed_offset.update(log.committed)
-    monkeypatch.setattr(consumer, "_thread", log)
-    monkeypatch.setattr(app.producer, "flush", no_flush)
-    consumer.loop.run_until_complete(final_commit_during_a_periodic_one())
-    assert log.committed == {tp: 59}
