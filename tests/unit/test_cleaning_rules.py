@@ -308,6 +308,9 @@ def test_a_page_without_a_date_of_its_own_takes_the_one_in_its_url() -> None:
     assert extract_html(page, "https://example.org/news/harbor-budget").published_at is None
 
 
+PARAGRAPHS = [f"{STORY} Paragraph {n} goes on about the dredging of the outer channel." for n in range(6)]
+
+
 def _story_page(paragraphs: list[str]) -> str:
     return (
         "<html><head><title>Harbor budget</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
@@ -319,25 +322,22 @@ def _story_page(paragraphs: list[str]) -> str:
 
 def test_a_body_flattened_into_one_block_gives_way_to_readability_s_blocks() -> None:
     """trafilatura's last resort is the text of the whole article in one block, its byline too."""
-    paragraphs = [f"{STORY} Paragraph {n} goes on about the dredging of the outer channel." for n in range(6)]
-    flattened = " ".join(["By Ann Lee", *paragraphs])
-    assert is_flattened(flattened) and not is_flattened("\n".join(paragraphs))
-    blocks = ["By Ann Lee", *paragraphs]  # now lines the block cleaner can tell apart
-    assert restructured(flattened, _story_page(paragraphs)).split("\n") == blocks
+    flattened = " ".join(["By Ann Lee", *PARAGRAPHS])
+    assert is_flattened(flattened) and not is_flattened("\n".join(PARAGRAPHS))
+    blocks = ["By Ann Lee", *PARAGRAPHS]  # now lines the block cleaner can tell apart
+    assert restructured(flattened, _story_page(PARAGRAPHS)).split("\n") == blocks
 
 
 def test_a_flattened_body_stays_when_readability_s_text_is_another_or_a_sliver_of_it() -> None:
-    paragraphs = [f"{STORY} Paragraph {n} goes on about the dredging of the outer channel." for n in range(6)]
     other = " ".join(f"Another story, sentence {n}, about the river ferry and its timetable." for n in range(40))
-    assert restructured(other, _story_page(paragraphs)) == other  # not a part of the body
-    wider = " ".join([*paragraphs, other])  # the story is less than half of it
-    assert restructured(wider, _story_page(paragraphs)) == wider
+    assert restructured(other, _story_page(PARAGRAPHS)) == other  # not a part of the body
+    wider = " ".join([*PARAGRAPHS, other])  # the story is less than half of it
+    assert restructured(wider, _story_page(PARAGRAPHS)) == wider
 
 
 def test_the_stage_cleans_readability_s_blocks_where_trafilatura_flattened_the_page(monkeypatch) -> None:
-    paragraphs = [f"{STORY} Paragraph {n} goes on about the dredging of the outer channel." for n in range(6)]
-    flattened = " ".join(["By Ann Lee", *paragraphs])
+    flattened = " ".join(["By Ann Lee", *PARAGRAPHS])
     monkeypatch.setattr(html_module, "_trafilatura", lambda tree, url, **mode: flattened)  # as on such pages
-    record = clean_article(RawArticle(html=_story_page(paragraphs), url="https://rotterdamdaily.nl/budget"), NOW)
-    assert record.body.split("\n\n") == paragraphs
+    record = clean_article(RawArticle(html=_story_page(PARAGRAPHS), url="https://rotterdamdaily.nl/budget"), NOW)
+    assert record.body.split("\n\n") == PARAGRAPHS
     assert record.authors == ["Ann Lee"]
