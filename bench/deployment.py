@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BROKER_PORT = int(os.environ.get("NEWS_INGEST_TEST_KAFKA_PORT", "19092"))
 KAFKA_SH = ROOT / "dev" / "kafka.sh"
 CLI = [sys.executable, "-m", "worker"]
+# What the workers log when they give partitions up or take them, or leave work to be done again.
+HANDOVER_LOG_MARKS = ("Signal received", "rebalance", "partition assignment", "left uncommitted", "never processed")
 
 
 def _port_open(port: int) -> bool:
@@ -143,12 +145,23 @@ class Pipeline:
             code = None
         return code, time.monotonic() - started
 
-    def _log_path(self, slot: int) -> Path:
-        return self.workdir / f"worker-{slot}.{self.launches[slot]}.log"
+    def _log_path(self, slot: int, launch: int | None = None) -> Path:
+        return self.workdir / f"worker-{slot}.{launch or self.launches[slot]}.log"
 
     def log_text(self, slot: int) -> str:
         """The log of the slot's current (latest) launch."""
         return self._log_path(slot).read_text(errors="replace")
+
+    def handovers(self) -> str:
+        """The lines of every launch's log about partitions changing hands, in time order (each line starts with
+        its time): what a fault test shows when an article came out twice or not at all."""
+        lines = []
+        for slot, launches in enumerate(self.launches):
+            for launch in range(1, launches + 1):
+                text = self._log_path(slot, launch).read_text(errors="replace")
+                found = [line for line in text.splitlines() if any(mark in line for mark in HANDOVER_LOG_MARKS)]
+                lines += [f"{line[:25]} worker {slot}.{launch}{line[25:]}" for line in found]
+        return "\n".join(sorted(lines))
 
     def wait_for_log(self, slot: int, text: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -111,11 +111,27 @@ class CommitBeforeRevokeConsumer(Consumer):
             self.app.flow_control.clear()
             await self.wait_empty()
             await self.commit()  # wait_empty's own commit is skipped when a periodic one was under way
+            self._warn_uncommitted("rebalance", revoked)
         await super().on_partitions_revoked(revoked)
         for tp in revoked:  # its next owner may commit past the hole; reading it again later would double
             for table in (self._unprocessed, self._reading_again, self._next_fetched, self._handed):
                 table.pop(tp, None)
             self._seek_again.discard(tp)
+
+    async def on_stop(self) -> None:
+        await super().on_stop()  # waits for the streams and commits
+        self._warn_uncommitted("shutdown", set(self._acked))  # every partition is given up
+
+    def _warn_uncommitted(self, when: str, given_up: Set[TP]) -> None:
+        """Log and count the processed messages of partitions this worker gives up whose offsets are not committed:
+        the partition's next reader processes them again, and their records come out twice."""
+        left = {tp: sorted(self._acked[tp]) for tp in given_up if self._acked.get(tp)}
+        if not left:
+            return
+        count = sum(len(offsets) for offsets in left.values())
+        metrics.OFFSETS_LEFT_UNCOMMITTED.inc(count)
+        where = ", ".join(f"{tp.topic}[{tp.partition}]@{offsets[0]}-{offsets[-1]}" for tp, offsets in left.items())
+        log.warning("%s: %d processed messages left uncommitted, to be processed again: %s", when, count, where)
 
     def ack(self, message: Message) -> bool:
         """While the flow is stopped (rebalance, shutdown) Faust's streams skip the messages still arriving

@@ -38,3 +38,8 @@ OFFSETS_READ_AGAIN = Counter(
     "news_ingest_offsets_read_again_total",
     "Times a partition was read again from a message that was fetched but never processed (see worker/consumer.py).",
 )
+OFFSETS_LEFT_UNCOMMITTED = Counter(
+    "news_ingest_offsets_left_uncommitted_total",
+    "Processed messages whose offsets were still uncommitted when this worker gave their partition up (a rebalance "
+    "or shutdown): the partition's next reader processes them again.",
+)

@@ -33,5 +33,9 @@ def test_sigterm_mid_run_then_restart_doubles_nothing(kafka_broker, tmp_path):
     finally:
         pipeline.stop()
     print(f"graceful shutdown, {len(workload)} articles: {report.summary()}")
-    assert report.lost == [] and report.unexpected == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
-    assert report.doubled == [], report.summary()
+    assert report.lost == [] and report.unexpected == [], (
+        f"{report.summary()}; lost: {pipeline.trace(report.lost)}\n{pipeline.handovers()}"
+    )
+    assert report.doubled == [], (
+        f"{report.summary()}; doubled: {pipeline.trace(report.doubled)}\n{pipeline.handovers()}"
+    )

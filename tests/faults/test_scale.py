@@ -38,5 +38,9 @@ def test_second_worker_joins_and_leaves_mid_run(kafka_broker, tmp_path):
     )
     assert cleaned_by_second > 0, "the second worker never got work: no rebalance was tested"
     assert code == 0 and first_alive
-    assert report.lost == [] and report.unexpected == [], f"{report.summary()}; lost: {pipeline.trace(report.lost)}"
-    assert report.doubled == [], report.summary()
+    assert report.lost == [] and report.unexpected == [], (
+        f"{report.summary()}; lost: {pipeline.trace(report.lost)}\n{pipeline.handovers()}"
+    )
+    assert report.doubled == [], (
+        f"{report.summary()}; doubled: {pipeline.trace(report.doubled)}\n{pipeline.handovers()}"
+    )

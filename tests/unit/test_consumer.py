@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.transport.producer import ProducerBuffer
 from faust.types import TP, Message
 
+from worker import metrics
 from worker.app import app, raw_topic
 
 pytestmark = pytest.mark.unit
@@ -71,6 +73,25 @@ def test_a_gap_faust_recorded_itself_stays_faust_s_to_handle(consumer):
     consumer.ack(taken(60))
     assert consumer._new_offset(tp) == 61
     assert consumer._unprocessed == {}
+
+
+def test_processed_offsets_a_worker_gives_up_uncommitted_are_logged_and_counted(consumer, caplog):
+    """A commit skipped (another was under way) leaves processed messages uncommitted; the partition's next reader
+    processes them again, so giving the partition up says so."""
+    done, skipped = TP(RAW, 0), TP(RAW, 1)
+    consumer._committed_offset.update({done: 56, skipped: 40})
+    for offset in (56, 57):
+        consumer.ack(taken(offset))
+    for offset in (40, 41, 42):
+        consumer.ack(taken(offset, partition=1))
+    assert consumer._new_offset(done) == 58  # committed; the commit for partition 1 never came
+    before = metrics.OFFSETS_LEFT_UNCOMMITTED._value.get()
+    with caplog.at_level(logging.WARNING, logger="worker.consumer"):
+        consumer._warn_uncommitted("rebalance", {done, skipped})
+    assert metrics.OFFSETS_LEFT_UNCOMMITTED._value.get() - before == 3
+    assert [record.getMessage() for record in caplog.records] == [
+        f"rebalance: 3 processed messages left uncommitted, to be processed again: {RAW}[1]@40-42"
+    ]
 
 
 @pytest.fixture
